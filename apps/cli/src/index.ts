@@ -1,0 +1,1 @@
+export { buildProgram, runCli, reportError } from './program.ts';

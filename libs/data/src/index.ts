@@ -1,0 +1,2 @@
+export * from './native/format.ts';
+export * from './native/writer.ts';
