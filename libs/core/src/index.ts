@@ -7,3 +7,4 @@ export * from './activity.ts';
 export * from './progress.ts';
 export * from './config.ts';
 export * from './logger.ts';
+export * from './bundle.ts';
