@@ -1,1 +1,12 @@
-export {};
+export * from './registry.ts';
+export * from './batch.ts';
+export * from './snapshot.ts';
+export * from './currency.ts';
+export * from './clock.ts';
+export * from './geo.ts';
+export * from './text-vectors.ts';
+export * from './profile.ts';
+export * from './assemble.ts';
+export * from './spec.ts';
+export * from './replay.ts';
+export * from './examples.ts';
