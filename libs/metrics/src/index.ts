@@ -1,1 +1,40 @@
-export {};
+export {
+  precisionAtK,
+  recallAtK,
+  hitRateAtK,
+  reciprocalRank,
+  averagePrecisionAtK,
+  ndcgAtK,
+  relevanceFlags,
+  meanOverUsers,
+  evaluateRankings,
+  RANKING_METRICS,
+  type NdcgGain,
+  type NdcgOptions,
+  type MeanSummary,
+  type RankingMetric,
+  type RankingRow,
+  type RankingReport,
+  type EvaluateRankingsOptions,
+} from './ranking.ts';
+export {
+  rocAuc,
+  prAuc,
+  logLoss,
+  brier,
+  calibrationBins,
+  expectedCalibrationError,
+  eceFromBins,
+  type WeightOptions,
+  type LogLossOptions,
+  type CalibrationBin,
+  type CalibrationOptions,
+} from './classification.ts';
+export {
+  bootstrapMeanCi,
+  pairedBootstrapCi,
+  quantileSorted,
+  type BootstrapOptions,
+  type ConfidenceInterval,
+  type PairedConfidenceInterval,
+} from './bootstrap.ts';
