@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Event, Friendship, Interaction, User } from '@evrec/core';
 import { DATASET_FILES, FORMAT_VERSION, MANIFEST_FILE, type DatasetManifest, type DatasetTable } from './format.ts';
@@ -95,6 +95,14 @@ export class DatasetWriter {
       friendships: this.sinks.friendships.count,
       interactions: this.sinks.interactions.count,
     };
+  }
+
+  /** Gives up: closes the files and deletes the partial outputs (for imports that failed midway). */
+  async abort(): Promise<void> {
+    for (const t of Object.keys(this.sinks) as DatasetTable[]) {
+      await this.sinks[t].close().catch(() => undefined);
+      await rm(join(this.dir, DATASET_FILES[t] + '.partial'), { force: true });
+    }
   }
 
   /** Flushes, renames the files into place and writes the manifest last. */
