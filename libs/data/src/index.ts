@@ -1,2 +1,13 @@
 export * from './native/format.ts';
 export * from './native/writer.ts';
+export * from './native/reader.ts';
+export { IssueSink } from './native/issues.ts';
+export * from './native/columns.ts';
+export * from './split.ts';
+export * from './stats.ts';
+export type { ImportOptions, ImportResult } from './importers/common.ts';
+export { importKaggle2013, KAGGLE2013_FILES, languageOfLocale } from './importers/kaggle2013.ts';
+export { importMeetup, MEETUP_FILES, type MeetupImportOptions } from './importers/meetup.ts';
+export { htmlToText } from './importers/html-text.ts';
+export { parseTimestamp } from './importers/row.ts';
+export * from './synthetic/index.ts';
