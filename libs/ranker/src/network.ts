@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '@evrec/core';
+import type { FeatureSpec } from '@evrec/features';
+import { seededInitializer } from '@evrec/tf';
+
+/** Shape of the neural ranker; defaults in brackets. */
+export interface RankerNetworkOptions {
+  /** Hidden layer widths (ReLU). [256, 128, 64] */
+  hidden?: number[];
+  /** Dropout after each hidden layer. [0.2] */
+  dropout?: number;
+  /** L2 penalty on every kernel and embedding table. [1e-5] */
+  l2?: number;
+  /** Width of each hashed categorical's embedding. [8] */
+  categoricalDims?: number;
+  /** Adam learning rate. [0.001] */
+  learningRate?: number;
+}
+
+export const DEFAULT_NETWORK: Readonly<Required<RankerNetworkOptions>> = Object.freeze({ hidden: [256, 128, 64], dropout: 0.2, l2: 1e-5, categoricalDims: 8, learningRate: 1e-3 });
+
+/** Input layout shared by the NN and the LR baseline (derived from the spec and the towers). */
+export interface InputLayout {
+  denseWidth: number;
+  /** Start row of each hashed column in the one shared embedding table. */
+  categoricalOffsets: number[];
+  /** Rows of the shared table (Σ buckets). */
+  categoricalRows: number;
+  /** Tower vector width; 0 without towers. */
+  towerDims: number;
+}
+
+export function inputLayout(spec: FeatureSpec, towerDims: number): InputLayout {
+  const offsets: number[] = [];
+  let rows = 0;
+  for (const c of spec.categoricalColumns) {
+    offsets.push(rows);
+    rows += c.buckets;
+  }
+  return { denseWidth: spec.denseWidth, categoricalOffsets: offsets, categoricalRows: rows, towerDims };
+}
+
+interface Inputs {
+  list: tf.SymbolicTensor[];
+  dense: tf.SymbolicTensor;
+  categorical?: tf.SymbolicTensor;
+  user?: tf.SymbolicTensor;
+  event?: tf.SymbolicTensor;
+}
+
+function inputs(layout: InputLayout): Inputs {
+  const dense = tf.input({ shape: [layout.denseWidth], name: 'dense' });
+  const list = [dense];
+  const K = layout.categoricalOffsets.length;
+  const categorical = K > 0 ? tf.input({ shape: [K], dtype: 'int32', name: 'categorical' }) : undefined;
+  if (categorical) list.push(categorical);
+  let user: tf.SymbolicTensor | undefined;
+  let event: tf.SymbolicTensor | undefined;
+  if (layout.towerDims > 0) {
+    user = tf.input({ shape: [layout.towerDims], name: 'user_vector' });
+    event = tf.input({ shape: [layout.towerDims], name: 'event_vector' });
+    list.push(user, event);
+  }
+  return { list, dense, categorical, user, event };
+}
+
+function concat(parts: tf.SymbolicTensor[], name: string): tf.SymbolicTensor {
+  return parts.length === 1 ? parts[0] : (tf.layers.concatenate({ name }).apply(parts) as tf.SymbolicTensor);
+}
+
+/**
+ * The neural ranker: dense encoded features, one embedding per hashed categorical (one shared
+ * table, each column in its own row range), and — with towers — the user and event vectors and
+ * their dot product, through an MLP with dropout and L2, to one logit.
+ */
+export function buildRankerNetwork(layout: InputLayout, options: RankerNetworkOptions, rng: Rng): tf.LayersModel {
+  const o = { ...DEFAULT_NETWORK, ...options };
+  const reg = o.l2 > 0 ? tf.regularizers.l2({ l2: o.l2 }) : undefined;
+  const inp = inputs(layout);
+  const parts: tf.SymbolicTensor[] = [inp.dense];
+  if (inp.categorical) {
+    const emb = tf.layers.embedding({ inputDim: layout.categoricalRows, outputDim: o.categoricalDims, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: rng.int(2 ** 31 - 1) }), embeddingsRegularizer: reg, name: 'categorical_embedding' });
+    parts.push(tf.layers.flatten({ name: 'categorical_flat' }).apply(emb.apply(inp.categorical) as tf.SymbolicTensor) as tf.SymbolicTensor);
+  }
+  if (inp.user && inp.event) {
+    const dot = tf.layers.dot({ axes: 1, name: 'tower_dot' }).apply([inp.user, inp.event]) as tf.SymbolicTensor;
+    parts.push(inp.user, inp.event, dot);
+  }
+  let x = concat(parts, 'features');
+  o.hidden.forEach((units, i) => {
+    x = tf.layers.dense({ units, activation: 'relu', kernelInitializer: seededInitializer(rng, 'heNormal'), kernelRegularizer: reg, name: `hidden_${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, name: `dropout_${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
+  const logit = tf.layers.dense({ units: 1, kernelInitializer: seededInitializer(rng), name: 'logit' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: inp.list, outputs: logit, name: 'ranker_nn' });
+}
+
+/**
+ * The logistic-regression baseline on the same inputs: one weight per dense column, one learned
+ * scalar per hashed id (a one-hot of each hashed categorical) and, with towers, the dot product.
+ */
+export function buildLogisticRegression(layout: InputLayout, l2: number, rng: Rng): tf.LayersModel {
+  const reg = l2 > 0 ? tf.regularizers.l2({ l2 }) : undefined;
+  const inp = inputs(layout);
+  const parts: tf.SymbolicTensor[] = [inp.dense];
+  if (inp.categorical) {
+    const emb = tf.layers.embedding({ inputDim: layout.categoricalRows, outputDim: 1, embeddingsInitializer: 'zeros', embeddingsRegularizer: reg, name: 'categorical_weight' });
+    parts.push(tf.layers.flatten({ name: 'categorical_flat' }).apply(emb.apply(inp.categorical) as tf.SymbolicTensor) as tf.SymbolicTensor);
+  }
+  if (inp.user && inp.event) parts.push(tf.layers.dot({ axes: 1, name: 'tower_dot' }).apply([inp.user, inp.event]) as tf.SymbolicTensor);
+  const logit = tf.layers.dense({ units: 1, kernelInitializer: seededInitializer(rng), kernelRegularizer: reg, name: 'logit' }).apply(concat(parts, 'features')) as tf.SymbolicTensor;
+  return tf.model({ inputs: inp.list, outputs: logit, name: 'ranker_lr' });
+}
+
+/** The training graph: the same layers, output [logit, logit] to match [label, weight] targets (see weightedRankerLoss). */
+export function trainingGraph(model: tf.LayersModel): tf.LayersModel {
+  const logit = model.outputs[0];
+  const both = tf.layers.concatenate({ name: 'logit_pair' }).apply([logit, logit]) as tf.SymbolicTensor;
+  return tf.model({ inputs: model.inputs, outputs: both, name: `${model.name}_training` });
+}
+
+/** Plain-array model input, in the order of the model's inputs. */
+export interface ModelInput {
+  rows: number;
+  dense: Float32Array;
+  categorical: Int32Array;
+  userVectors?: Float32Array;
+  eventVectors?: Float32Array;
+}
+
+/** Input tensors (caller disposes, or call inside tf.tidy). Categorical ids are moved into their column's table rows. */
+export function inputTensors(layout: InputLayout, x: ModelInput): tf.Tensor[] {
+  const K = layout.categoricalOffsets.length;
+  const out: tf.Tensor[] = [tf.tensor2d(x.dense, [x.rows, layout.denseWidth])];
+  if (K > 0) {
+    const ids = new Int32Array(x.rows * K);
+    for (let r = 0; r < x.rows; r++) for (let c = 0; c < K; c++) ids[r * K + c] = x.categorical[r * K + c] + layout.categoricalOffsets[c];
+    out.push(tf.tensor2d(ids, [x.rows, K], 'int32'));
+  }
+  if (layout.towerDims > 0) {
+    const zeros = new Float32Array(x.rows * layout.towerDims);
+    out.push(tf.tensor2d(x.userVectors ?? zeros, [x.rows, layout.towerDims]), tf.tensor2d(x.eventVectors ?? zeros, [x.rows, layout.towerDims]));
+  }
+  return out;
+}
+
+/** Rows per predict call for large inputs (request-sized inputs go in one call). */
+const PREDICT_CHUNK = 8192;
+
+/** Logits for rows: one predict call per ≤ 8,192 rows (batch = all of them) inside tf.tidy. */
+export function predictLogits(model: tf.LayersModel, layout: InputLayout, x: ModelInput): Float32Array {
+  const out = new Float32Array(x.rows);
+  for (let start = 0; start < x.rows; start += PREDICT_CHUNK) {
+    const end = Math.min(x.rows, start + PREDICT_CHUNK);
+    const part = start === 0 && end === x.rows ? x : sliceInput(layout, x, start, end);
+    const values = tf.tidy(() => (model.predict(inputTensors(layout, part), { batchSize: part.rows }) as tf.Tensor).dataSync());
+    out.set(values, start);
+  }
+  return out;
+}
+
+function sliceInput(layout: InputLayout, x: ModelInput, start: number, end: number): ModelInput {
+  const K = layout.categoricalOffsets.length;
+  const D = layout.towerDims;
+  return {
+    rows: end - start,
+    dense: x.dense.subarray(start * layout.denseWidth, end * layout.denseWidth),
+    categorical: x.categorical.subarray(start * K, end * K),
+    userVectors: x.userVectors?.subarray(start * D, end * D),
+    eventVectors: x.eventVectors?.subarray(start * D, end * D),
+  };
+}
