@@ -42,6 +42,12 @@ describe('bundles', () => {
     await expect(openBundle(root)).rejects.toThrow(/10 bytes/);
   });
 
+  it('refuses non-finite metrics instead of writing an unreadable manifest', async () => {
+    const work = await WorkBundle.open(await tmp());
+    await writeFile(join(await work.componentDir('embeddings'), 'v.bin'), 'x');
+    await expect(work.commitComponent('embeddings', { metrics: { recall: Number.NaN } })).rejects.toThrow(/metric recall is NaN/);
+  });
+
   it('seeds a new work bundle from the current version', async () => {
     const root = await tmp();
     const w1 = await WorkBundle.open(root);

@@ -142,6 +142,10 @@ export class WorkBundle {
 
   /** Records a component after its files are written: checksums every file in its folder. */
   async commitComponent(name: string, info: { meta?: Record<string, unknown>; metrics?: Record<string, number> } = {}): Promise<BundleComponent> {
+    for (const [k, v] of Object.entries(info.metrics ?? {})) {
+      // JSON turns NaN into null, which would make the manifest unreadable for every later command.
+      if (!Number.isFinite(v)) throw new EvrecError('INVALID_INPUT', `component ${name}: metric ${k} is ${v}, not a finite number`, { field: `metrics.${k}` });
+    }
     const d = join(this.dir, name);
     const files: BundleComponent['files'] = {};
     for (const f of await listFiles(d)) {

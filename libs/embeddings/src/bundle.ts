@@ -126,7 +126,8 @@ export interface TrainEmbeddingsIntoBundleResult {
 }
 
 /** Components derived from the event vectors: stale the moment the vectors change. */
-const DERIVED_COMPONENTS = ['ann'];
+/** Components built from the embeddings: stale once they are retrained (the index holds old vectors, the ranker takes them as inputs). */
+const DERIVED_COMPONENTS = ['ann', 'ranker'];
 
 /**
  * Trains the two towers, writes the `embeddings` component (model, event and user vectors, id

@@ -79,8 +79,13 @@ export class RowGradients {
   }
 }
 
+/**
+ * y / sqrt(|y|² + ε). Written without tf.norm on purpose: norm's gradient at a zero row is 0/0 = NaN
+ * (a tower whose ReLU outputs die for one example then poisons the whole step), while the gradient
+ * of a sum of squares is finite everywhere.
+ */
 export function l2Normalize(y: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(y, tf.maximum(tf.norm(y, 'euclidean', 1, true), 1e-12));
+  return tf.mul(y, tf.rsqrt(tf.add(tf.sum(tf.square(y), 1, true), 1e-12)));
 }
 
 /** The tower's L2-normalised output from its bag tensors and dense inputs. Call inside tf.tidy (or variableGrads). */
