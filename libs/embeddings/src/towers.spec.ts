@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf } from '@evrec/tf';
 import { EmbeddingTable } from './embedding-table.ts';
 import { TowerBatchBuilder } from './encoders.ts';
-import { RowGradients, bagSums, type TowerInput } from './towers.ts';
+import { RowGradients, bagSums, l2Normalize, type TowerInput } from './towers.ts';
 
 beforeAll(async () => {
   await initTf({ backend: 'cpu' });
@@ -50,5 +50,18 @@ describe('embedding bags', () => {
     const adagrad = (w: number, grad: number) => (grad === 0 ? w : w - grad / Math.sqrt(0.1 + grad * grad));
     [1, 2, 3, 4, 5, 6].forEach((w, i) => expect(after[i]).toBeCloseTo(adagrad(w, expected[i]), 6));
     v.dispose();
+  });
+});
+
+describe('l2Normalize', () => {
+  it('normalises rows and keeps the gradient finite at an all-zero row', () => {
+    const x = tf.tensor2d([[3, 4], [0, 0]]);
+    const y = l2Normalize(x);
+    const v = y.arraySync();
+    expect(v[0][0]).toBeCloseTo(0.6, 6);
+    expect(v[0][1]).toBeCloseTo(0.8, 6);
+    expect(v[1]).toEqual([0, 0]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(l2Normalize(t as tf.Tensor2D)))(x).arraySync() as number[][];
+    for (const row of g) for (const value of row) expect(Number.isFinite(value)).toBe(true);
   });
 });

@@ -1,1 +1,42 @@
-export {};
+/**
+ * @evrec/serving — the request pipeline and the artefact bundle it serves, with hot swap, and the
+ * Fastify server of the ranking API (apps may not be imported, so the server is built here;
+ * apps/api and `evrec serve` start it).
+ */
+export { startServing, resolveClock, type StartServingOptions, type ServingHandle, type ClockChoice } from './boot.ts';
+export { createServer, type ServerOptions, type DashboardHooks, type RouteAccess } from './server.ts';
+export {
+  ServingEngine,
+  type ServingEngineOptions,
+  type RecommendationsResponse,
+  type RecommendationItem,
+  type RankResponse,
+  type FeedbackResponse,
+  type EventView,
+  type StageTimings,
+} from './engine.ts';
+export { BundleManager, announceBundle, BUNDLE_PUBLISHED_CHANNEL, type BundleManagerOptions, type ReloadOutcome } from './bundle-manager.ts';
+export { ServingBundle, isIndexable, withDeadline, type LoadServingBundleOptions } from './serving-bundle.ts';
+export { EventRecords, type CatalogChange } from './event-records.ts';
+export { ServingMetrics } from './metrics.ts';
+export { BatchActivity, batchSnapshot, isStoreOutage } from './batch-activity.ts';
+export { dedupeListings, diversify, reasonsFor, DIVERSITY_DEFAULTS, type DiversityOptions, type Reason, type ReasonCode, type ReasonOptions, type ScoredItem } from './post-process.ts';
+export { ListCache, encodeCursor, decodeCursor, newRecommendationId, modelVersionOf, type RankedList, type ListItem, type ListCacheOptions } from './recommendation-lists.ts';
+export { AttributionLedger, type AttributionCounts } from './attribution.ts';
+export {
+  parseInput,
+  RecommendationsQuerySchema,
+  RankBodySchema,
+  FeedbackBodySchema,
+  EventBodySchema,
+  UserBodySchema,
+  FriendsBodySchema,
+  MAX_FEEDBACK_BATCH,
+  MAX_RANK_EVENTS,
+  MAX_LIMIT,
+  DEFAULT_LIMIT,
+  type RecommendationsQuery,
+  type RankBody,
+  type FeedbackBody,
+} from './input.ts';
+export { TtlCache, type TtlCacheOptions } from './ttl-cache.ts';

@@ -1,4 +1,18 @@
 import type { Command } from 'commander';
+import { register as buildIndex } from './build-index.ts';
+import { register as evalRetrieval } from './eval-retrieval.ts';
+import { register as features } from './features.ts';
+import { register as generate } from './generate.ts';
+import { register as materialize } from './materialize.ts';
+import { register as rank } from './rank.ts';
+import { register as importData } from './import.ts';
+import { register as jobs } from './jobs.ts';
+import { register as recommend } from './recommend.ts';
+import { register as serve } from './serve.ts';
+import { register as stats } from './stats.ts';
+import { register as trainEmbeddings } from './train-embeddings.ts';
+import { register as trainRanker } from './train-ranker.ts';
+import { register as worker } from './worker.ts';
 
 /**
  * Every `evrec` subcommand, one module each. Add a command by writing `commands/<name>.ts` that
@@ -6,6 +20,20 @@ import type { Command } from 'commander';
  */
 const registrars: Array<(program: Command) => void> = [
   // @registry-insert (one line per command, keep sorted)
+  buildIndex,
+  evalRetrieval,
+  features,
+  generate,
+  importData,
+  jobs,
+  materialize,
+  rank,
+  recommend,
+  serve,
+  stats,
+  trainEmbeddings,
+  trainRanker,
+  worker,
 ];
 
 export function registerCommands(program: Command): void {
