@@ -1,0 +1,312 @@
+import { EARTH_RADIUS_KM, EvrecError, MS_PER_DAY, haversineKm, type Event } from '@evrec/core';
+import type { AnnIndex, VectorInput } from '@evrec/ann';
+
+/** Popularity counters of one event, as of the last stats refresh. */
+export interface EventStats {
+  /** Registrations held. */
+  registrations: number;
+  /** Registrations made in the last 7 days (velocity). */
+  registrations7d: number;
+}
+
+const NO_STATS: Readonly<EventStats> = Object.freeze({ registrations: 0, registrations7d: 0 });
+
+/** Turns an event (and, when vectors come with it, nothing else) into index vectors: the event tower. */
+export type EventEmbedder = (events: readonly Event[]) => Float32Array[];
+
+export interface CatalogOptions {
+  /** Geo bucket size in degrees (1° ≈ 111 km of latitude). Default 1. */
+  cellDegrees?: number;
+  /** ANN index kept in step with the catalogue on upsert and delete. Default none. */
+  index?: AnnIndex;
+  /** Embeds upserted events that come without a vector and are not in the index yet. Default none. */
+  embedEvents?: EventEmbedder;
+  /**
+   * Which events belong in the index. Default: scheduled (not cancelled) events with a start time.
+   * Events left out are still in the catalogue (for lookups, home inference, the other sources).
+   */
+  indexable?: (event: Event) => boolean;
+}
+
+export interface UpsertOptions {
+  /** The event's vector (e.g. from the bundle); embedded with `embedEvents` when absent and needed. */
+  vector?: VectorInput;
+  /** Also add/remove the event in the attached index. Default true. */
+  syncIndex?: boolean;
+}
+
+/** A circle on the map. */
+export interface GeoCircle {
+  lat: number;
+  lng: number;
+  radiusKm: number;
+}
+
+export interface WindowQuery {
+  /** Earliest start (inclusive), epoch ms. */
+  from: number;
+  /** Latest start (inclusive), epoch ms. */
+  to: number;
+  /** Only events within this circle; online events pass. Absent: every event in the window. */
+  near?: GeoCircle;
+  /** Include online events. Default true. */
+  includeOnline?: boolean;
+}
+
+const ONLINE = 'online';
+const NOWHERE = 'nowhere';
+const KM_PER_DEGREE_LAT = (Math.PI * EARTH_RADIUS_KM) / 180;
+
+function defaultIndexable(e: Event): boolean {
+  return e.status !== 'cancelled' && e.startsAt !== undefined;
+}
+
+/** Events are placed by their venue unless they are online or have no coordinates. */
+function hasVenue(e: Event): e is Event & { lat: number; lng: number } {
+  return e.online !== true && e.lat !== undefined && e.lng !== undefined;
+}
+
+/**
+ * The event catalogue retrieval works from: records by id, a geo × start-day bucket index for the
+ * "what is on near here in this window" questions of the popular and new-event sources and of
+ * selective filters, popularity counters, and (optionally) the ANN index, kept in step: an upserted
+ * event is searchable at once, a deleted or cancelled one disappears at once.
+ *
+ * Buckets are (geo cell of `cellDegrees`, UTC day of `startsAt`) → event records, plus one pseudo-cell for
+ * online events and one for events without a place. A radius query visits the cells overlapping the
+ * circle's bounding box for each day of the window, then checks exact distance and start time.
+ */
+export class Catalog {
+  readonly cellDegrees: number;
+  private readonly events = new Map<string, Event>();
+  /** Buckets hold the event records themselves: the scan then needs no lookup by id per event. */
+  private readonly buckets = new Map<string, Map<number, Set<Event>>>();
+  /** Where each event sits in `buckets`, to move or drop it on update. */
+  private readonly placed = new Map<string, { cell: string; day: number; event: Event }>();
+  private readonly statsById = new Map<string, EventStats>();
+  private readonly index: AnnIndex | undefined;
+  private readonly embed: EventEmbedder | undefined;
+  private readonly indexable: (event: Event) => boolean;
+  private readonly columns: number;
+
+  constructor(options: CatalogOptions = {}) {
+    const deg = options.cellDegrees ?? 1;
+    if (!(deg > 0 && deg <= 90)) throw new EvrecError('INVALID_INPUT', `cellDegrees must be in (0, 90], got ${deg}`, { field: 'cellDegrees' });
+    this.cellDegrees = deg;
+    this.columns = Math.ceil(360 / deg);
+    this.index = options.index;
+    this.embed = options.embedEvents;
+    this.indexable = options.indexable ?? defaultIndexable;
+  }
+
+  get size(): number {
+    return this.events.size;
+  }
+
+  /** The attached ANN index, if any. */
+  get annIndex(): AnnIndex | undefined {
+    return this.index;
+  }
+
+  get(id: string): Event | undefined {
+    return this.events.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.events.has(id);
+  }
+
+  values(): IterableIterator<Event> {
+    return this.events.values();
+  }
+
+  /**
+   * Adds or replaces an event. With an index attached (and `syncIndex`), an indexable event is
+   * added with the given vector, or embedded when it has none and is not indexed yet (an existing
+   * vector is kept when none is given); a non-indexable one (cancelled, no start) is removed.
+   */
+  upsert(event: Event, options: UpsertOptions = {}): void {
+    this.upsertMany([event], options.vector === undefined ? undefined : new Map([[event.id, options.vector]]), options.syncIndex);
+  }
+
+  /**
+   * Upserts many events; events needing the event tower are embedded in one batch.
+   * @param vectors known vectors by event id (others are embedded when needed)
+   */
+  upsertMany(events: Iterable<Event>, vectors?: ReadonlyMap<string, VectorInput>, syncIndex = true): void {
+    const toEmbed: Event[] = [];
+    for (const e of events) {
+      this.place(e);
+      if (!syncIndex || this.index === undefined) continue;
+      if (!this.indexable(e)) {
+        this.index.remove(e.id);
+        continue;
+      }
+      const v = vectors?.get(e.id);
+      if (v !== undefined) this.index.add(e.id, v);
+      else if (!this.index.has(e.id)) {
+        if (this.embed === undefined) {
+          throw new EvrecError('INVALID_INPUT', `event ${e.id} has no vector and the catalogue has no event embedder`, { field: 'vector' });
+        }
+        toEmbed.push(e);
+      }
+    }
+    if (toEmbed.length > 0 && this.index !== undefined && this.embed !== undefined) {
+      const vs = this.embed(toEmbed);
+      toEmbed.forEach((e, i) => this.index?.add(e.id, vs[i]));
+    }
+  }
+
+  /** Removes an event from the catalogue, its buckets, its stats and the index. False when absent. */
+  delete(id: string): boolean {
+    const had = this.events.delete(id);
+    this.unplace(id);
+    this.statsById.delete(id);
+    const removed = this.index?.remove(id) ?? false;
+    return had || removed;
+  }
+
+  /** Deletes every event that started before `t` (past events are never retrieved). Returns how many. */
+  prune(t: number): number {
+    let n = 0;
+    for (const [id, e] of this.events) {
+      if (e.startsAt !== undefined && e.startsAt < t) {
+        this.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  setStats(id: string, stats: EventStats): void {
+    this.statsById.set(id, { registrations: stats.registrations, registrations7d: stats.registrations7d });
+  }
+
+  stats(id: string): Readonly<EventStats> {
+    return this.statsById.get(id) ?? NO_STATS;
+  }
+
+  /** The cell key of a venue: `row:col` of the `cellDegrees` grid. */
+  cellOf(lat: number, lng: number): string {
+    const row = Math.floor(lat / this.cellDegrees);
+    const col = Math.floor(((((lng + 180) % 360) + 360) % 360) / this.cellDegrees) % this.columns;
+    return `${row}:${col}`;
+  }
+
+  /** Upper bound of how many events a window query visits (bucket sizes; no distance checks). */
+  countUpperBound(query: WindowQuery): number {
+    let n = 0;
+    for (const bucket of this.bucketsOf(query)) n += bucket.size;
+    return n;
+  }
+
+  /**
+   * Events starting in [from, to], within `near` when given (online events pass unless
+   * `includeOnline` is false; events without a place pass only when `near` is absent).
+   */
+  inWindow(query: WindowQuery): Event[] {
+    const out: Event[] = [];
+    this.forEachInWindow(query, (e) => {
+      out.push(e);
+    });
+    return out;
+  }
+
+  /**
+   * Calls `visit` for each event `inWindow` would return (the request hot path: no intermediate
+   * array). `visit` returns false to stop early; the result is false when it stopped.
+   */
+  forEachInWindow(query: WindowQuery, visit: (event: Event) => boolean | void): boolean {
+    const { from, to, near } = query;
+    for (const bucket of this.bucketsOf(query)) {
+      for (const e of bucket) {
+        if (e.startsAt === undefined || e.startsAt < from || e.startsAt > to) continue;
+        if (near !== undefined && hasVenue(e) && haversineKm(near.lat, near.lng, e.lat, e.lng) > near.radiusKm) continue;
+        if (visit(e) === false) return false;
+      }
+    }
+    return true;
+  }
+
+  private *bucketsOf(query: WindowQuery): Generator<Set<Event>> {
+    const { from, to, near } = query;
+    if (!(from <= to)) return;
+    const d0 = Math.floor(from / MS_PER_DAY);
+    const d1 = Math.floor(to / MS_PER_DAY);
+    const cells: string[] = near === undefined ? [...this.buckets.keys()].filter((c) => c !== ONLINE) : this.cellsCovering(near);
+    if (query.includeOnline !== false) cells.push(ONLINE);
+    if (near !== undefined) {
+      const i = cells.indexOf(NOWHERE);
+      if (i >= 0) cells.splice(i, 1);
+    }
+    for (const cell of cells) {
+      const days = this.buckets.get(cell);
+      if (days === undefined) continue;
+      // Visit whichever is smaller: the window's days or the cell's non-empty days.
+      if (days.size < d1 - d0 + 1) {
+        for (const [d, bucket] of days) if (d >= d0 && d <= d1) yield bucket;
+      } else {
+        for (let d = d0; d <= d1; d++) {
+          const bucket = days.get(d);
+          if (bucket !== undefined) yield bucket;
+        }
+      }
+    }
+  }
+
+  /** Cells whose area may hold points within the circle (its bounding box on the grid). */
+  private cellsCovering(c: GeoCircle): string[] {
+    const deg = this.cellDegrees;
+    const dLat = c.radiusKm / KM_PER_DEGREE_LAT;
+    const lat0 = Math.max(-90, c.lat - dLat);
+    const lat1 = Math.min(90, c.lat + dLat);
+    const r0 = Math.floor(lat0 / deg);
+    const r1 = Math.floor(lat1 / deg);
+    // Longitude span is widest at the band's edge nearest a pole.
+    const maxAbsLat = Math.max(Math.abs(lat0), Math.abs(lat1));
+    const cos = Math.cos((maxAbsLat * Math.PI) / 180);
+    const dLng = cos <= 1e-9 ? 360 : c.radiusKm / (KM_PER_DEGREE_LAT * cos);
+    const cols: number[] = [];
+    if (dLng >= 180) for (let k = 0; k < this.columns; k++) cols.push(k);
+    else {
+      const start = Math.floor(((((c.lng - dLng + 180) % 360) + 360) % 360) / deg);
+      const span = Math.ceil((2 * dLng) / deg) + 1;
+      for (let k = 0; k < Math.min(span, this.columns); k++) cols.push((start + k) % this.columns);
+    }
+    const out: string[] = [];
+    for (let r = r0; r <= r1; r++) for (const k of cols) out.push(`${r}:${k}`);
+    return out;
+  }
+
+  private place(e: Event): void {
+    this.unplace(e.id);
+    this.events.set(e.id, e);
+    if (e.startsAt === undefined) return;
+    const cell = e.online === true ? ONLINE : hasVenue(e) ? this.cellOf(e.lat, e.lng) : NOWHERE;
+    const day = Math.floor(e.startsAt / MS_PER_DAY);
+    let days = this.buckets.get(cell);
+    if (days === undefined) {
+      days = new Map();
+      this.buckets.set(cell, days);
+    }
+    let bucket = days.get(day);
+    if (bucket === undefined) {
+      bucket = new Set();
+      days.set(day, bucket);
+    }
+    bucket.add(e);
+    this.placed.set(e.id, { cell, day, event: e });
+  }
+
+  private unplace(id: string): void {
+    const p = this.placed.get(id);
+    if (p === undefined) return;
+    this.placed.delete(id);
+    const days = this.buckets.get(p.cell);
+    const bucket = days?.get(p.day);
+    if (days === undefined || bucket === undefined) return;
+    bucket.delete(p.event);
+    if (bucket.size === 0) days.delete(p.day);
+    if (days.size === 0) this.buckets.delete(p.cell);
+  }
+}
