@@ -4,6 +4,7 @@ import { register as evalRetrieval } from './eval-retrieval.ts';
 import { register as features } from './features.ts';
 import { register as generate } from './generate.ts';
 import { register as materialize } from './materialize.ts';
+import { register as quickstart } from './quickstart.ts';
 import { register as rank } from './rank.ts';
 import { register as importData } from './import.ts';
 import { register as jobs } from './jobs.ts';
@@ -27,6 +28,7 @@ const registrars: Array<(program: Command) => void> = [
   importData,
   jobs,
   materialize,
+  quickstart,
   rank,
   recommend,
   serve,
