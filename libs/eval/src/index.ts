@@ -15,3 +15,23 @@ export {
   type RetrievalMethodRow,
   type RetrievalMethodKind,
 } from './retrieval-eval.ts';
+// Ranker evaluation (funnel candidates and test exposures at a temporal split, ablations, HTML report).
+export {
+  evaluateRanker,
+  figuresForOrderings,
+  formatRankerReport,
+  headline,
+  metricTable,
+  twoTowerCandidateSource,
+  RANKER_EVAL_MODELS,
+  type RankerEvalModel,
+  type AtK,
+  type ModelFigures,
+  type CandidateSetReport,
+  type FunnelReport,
+  type PairedComparison,
+  type RankerEvalReport,
+  type EvaluateRankerOptions,
+} from './ranker-eval.ts';
+export { ablationDrops, type AblationReport, type AblationRow } from './ablation.ts';
+export { rankerReportHtml, reliabilitySvg, ablationSvg, escapeHtml } from './report-html.ts';

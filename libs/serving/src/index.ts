@@ -16,7 +16,7 @@ export {
   type StageTimings,
 } from './engine.ts';
 export { BundleManager, announceBundle, BUNDLE_PUBLISHED_CHANNEL, type BundleManagerOptions, type ReloadOutcome } from './bundle-manager.ts';
-export { ServingBundle, isIndexable, withDeadline, type LoadServingBundleOptions } from './serving-bundle.ts';
+export { ServingBundle, isIndexable, withDeadline, type LoadServingBundleOptions, type LoadInfo } from './serving-bundle.ts';
 export { EventRecords, type CatalogChange } from './event-records.ts';
 export { ServingMetrics } from './metrics.ts';
 export { BatchActivity, batchSnapshot, isStoreOutage } from './batch-activity.ts';

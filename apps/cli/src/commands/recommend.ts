@@ -3,16 +3,21 @@ import type { Command } from 'commander';
 import { EvrecError, loadConfig, openBundle, throttledStderrProgress, type Event } from '@evrec/core';
 import { loadDataset } from '@evrec/data';
 import { loadEmbeddingsComponent } from '@evrec/embeddings';
+import { gatherActivity } from '@evrec/features';
+import { loadRankerComponent, type Ranker } from '@evrec/ranker';
 import {
   ReplayRetrieval,
   loadAnnComponent,
   parseRetrievalFilters,
   recommendFromRetrieval,
-  type Recommendation,
+  type Candidate,
+  type RankRequest,
   type RequestLocation,
+  type RetrievalResult,
 } from '@evrec/retrieval';
 import { positiveIntFlag, positiveNumberFlag } from './build-index.ts';
 import { parseTime } from './materialize.ts';
+import { diversify, reasonsFor, type Reason } from './recommend-funnel.ts';
 
 interface RecommendFlags {
   data?: string;
@@ -38,7 +43,52 @@ interface UserRecommendations {
   userId: string;
   known: boolean;
   location: RequestLocation | null;
-  items: Array<{ eventId: string; score: number; sources: string[]; event: { title: string | null; startsAt: string | null; city: string | null; price: number | null; currency: string | null } }>;
+  items: Array<{
+    eventId: string;
+    /** Calibrated P(register) from the ranker when the bundle has one, else the merged retrieval score. */
+    score: number;
+    sources: string[];
+    event: { title: string | null; startsAt: string | null; city: string | null; price: number | null; currency: string | null };
+    /** Full funnel only. */
+    reasons?: Reason[];
+  }>;
+}
+
+/** Candidates the ranker scores per request (the retrieval list is cut here: one predict call each). */
+const RANK_CANDIDATES = 500;
+
+/**
+ * The full funnel for one request: retrieval candidates → ranker probabilities (calibrated NN) →
+ * dedupe and the diversity pass (≤ 3 per host, ≤ 4 per category in the top 10) → top k with
+ * reasons. `ranker` undefined: retrieval order, no reasons (retrieval-only bundles).
+ */
+export async function funnelItems(
+  result: RetrievalResult,
+  request: RankRequest,
+  input: { k: number; ranker?: Ranker; events: Map<string, Event>; users: Map<string, { id: string }>; reader: Parameters<typeof gatherActivity>[0] },
+): Promise<UserRecommendations['items']> {
+  const { ranker, events, k } = input;
+  if (ranker === undefined) {
+    const recs = await recommendFromRetrieval(result, request, { k });
+    return recs.map((r) => ({ eventId: r.eventId, score: r.score, sources: r.sources, event: describeEvent(events.get(r.eventId)) }));
+  }
+  const cands: Candidate[] = result.candidates.filter((c) => events.has(c.eventId)).slice(0, RANK_CANDIDATES);
+  if (cands.length === 0) return [];
+  const evs = cands.map((c) => events.get(c.eventId)).filter((e): e is Event => e !== undefined);
+  const userId = request.userId ?? '';
+  const snapshot = await gatherActivity(input.reader, { userId, eventIds: evs.map((e) => e.id), at: request.context.at });
+  const user = request.userId === undefined ? undefined : input.users.get(request.userId);
+  const scores = ranker.score({ user, events: evs, context: request.context, snapshot, catalog: events });
+  const ranked = cands
+    .map((c, i) => ({ candidate: c, event: evs[i], score: scores[i], order: i }))
+    .sort((a, b) => b.score - a.score || a.order - b.order);
+  return diversify(ranked).slice(0, k).map((r) => ({
+    eventId: r.event.id,
+    score: r.score,
+    sources: r.candidate.sources,
+    event: describeEvent(r.event),
+    reasons: reasonsFor({ event: r.event, activity: snapshot.events[r.event.id], user: result.userActivity, location: result.location, at: request.context.at, events, sources: r.candidate.sources }),
+  }));
 }
 
 /** One user id per line; blank lines and `#` comments skipped. */
@@ -72,6 +122,21 @@ function describeEvent(e: Event | undefined): UserRecommendations['items'][numbe
   };
 }
 
+function reasonText(r: Reason): string {
+  switch (r.type) {
+    case 'friends_going':
+      return `${r.count} friend${r.count === 1 ? '' : 's'} going`;
+    case 'distance':
+      return `${r.km} km away`;
+    case 'same_host':
+      return `same host as ${r.pastEventId}`;
+    case 'new':
+      return 'new';
+    case 'popular':
+      return `popular (${r.registrations7d} this week)`;
+  }
+}
+
 /** CSV `User,Events`: event ids space-separated, best first (ids with commas or quotes are quoted). */
 export function recommendationsCsv(rows: ReadonlyArray<{ userId: string; items: ReadonlyArray<{ eventId: string }> }>): string {
   const cell = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -81,7 +146,7 @@ export function recommendationsCsv(rows: ReadonlyArray<{ userId: string; items: 
 export function register(program: Command): void {
   program
     .command('recommend')
-    .description('Recommend upcoming events for users as of any moment (retrieval: two-tower ANN + friends, popular and new events nearby)')
+    .description('Recommend upcoming events for users as of any moment: retrieval (two-tower ANN + friends, popular and new events nearby), then, when the bundle has a ranker, calibrated ranker scores, dedupe, a diversity pass (≤ 3 per host, ≤ 4 per category in the top 10) and reasons per item')
     .option('--data <dir>', 'native dataset directory (default: $EVREC_DATA or data/world)')
     .option('--artifacts <dir>', 'artefact root with a published bundle holding embeddings (and ann) (default: $EVREC_ARTIFACTS or artifacts)')
     .option('--user <id>', 'one user id (an unknown id gets a context + popularity list)')
@@ -120,7 +185,10 @@ export function register(program: Command): void {
       const dataset = await loadDataset(flags.data ?? config.dataDir, { progress });
       const bundle = await openBundle(flags.artifacts ?? config.artifactsDir);
       const embeddings = await loadEmbeddingsComponent(bundle);
+      let ranker: Ranker | undefined;
       try {
+        if (bundle.has('ranker')) ranker = await loadRankerComponent(bundle);
+        else process.stderr.write(`bundle ${bundle.version} has no ranker component: retrieval order (run \`evrec train ranker\`)\n`);
         let ann: Awaited<ReturnType<typeof loadAnnComponent>> | undefined;
         if (bundle.has('ann')) ann = await loadAnnComponent(bundle);
         else process.stderr.write(`bundle ${bundle.version} has no ann component: indexing the live events in memory (run \`evrec build-index\`)\n`);
@@ -141,13 +209,8 @@ export function register(program: Command): void {
           const ids = userIds.slice(s, s + chunk);
           const results = await session.retrieveMany(ids.map((userId) => ({ userId, context, filters })), { radiusKm, annK: config.retrieval.annK });
           for (let i = 0; i < ids.length; i++) {
-            const recs: Recommendation[] = await recommendFromRetrieval(results[i], { userId: ids[i], context: { ...context, at } }, { k });
-            out.push({
-              userId: ids[i],
-              known: dataset.users.has(ids[i]),
-              location: results[i].location,
-              items: recs.map((r) => ({ eventId: r.eventId, score: r.score, sources: r.sources, event: describeEvent(dataset.events.get(r.eventId)) })),
-            });
+            const items = await funnelItems(results[i], { userId: ids[i], context: { ...context, at } }, { k, ranker, events: dataset.events, users: dataset.users, reader: session.activity });
+            out.push({ userId: ids[i], known: dataset.users.has(ids[i]), location: results[i].location, items });
           }
           progress({ stage: 'recommend', done: Math.min(userIds.length, s + chunk), total: userIds.length });
         }
@@ -156,7 +219,7 @@ export function register(program: Command): void {
           await writeFile(partial, recommendationsCsv(out));
           await rename(partial, flags.out);
         }
-        const summary = { at, atIso: new Date(at).toISOString(), bundle: bundle.version, liveEvents: session.liveIds.length, k };
+        const summary = { at, atIso: new Date(at).toISOString(), bundle: bundle.version, liveEvents: session.liveIds.length, k, ranked: ranker === undefined ? 'retrieval' : 'ranker' };
         if (flags.json) process.stdout.write(JSON.stringify({ ...summary, out: flags.out ?? null, recommendations: out }, null, 2) + '\n');
         else if (flags.out !== undefined) process.stdout.write(`wrote ${out.length} users' recommendations (k=${k}, as of ${summary.atIso}) to ${flags.out}\n`);
         else {
@@ -168,11 +231,13 @@ export function register(program: Command): void {
               const e = it.event;
               const price = e.price === null ? '' : e.price === 0 ? ' free' : ` ${e.price} ${e.currency ?? ''}`.trimEnd();
               lines.push(`  ${String(i + 1).padStart(2)}. ${it.eventId}  ${it.score.toFixed(4)}  [${it.sources.join('+')}]  ${e.startsAt?.slice(0, 16) ?? '?'}  ${e.city ?? ''}${price}  ${(e.title ?? '').slice(0, 60)}`);
+              if (it.reasons !== undefined && it.reasons.length > 0) lines.push(`      ${it.reasons.map(reasonText).join('; ')}`);
             });
           }
           process.stdout.write(lines.join('\n') + '\n');
         }
       } finally {
+        ranker?.dispose();
         embeddings.model.dispose();
       }
     });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as buildIndex } from './build-index.ts';
+import { register as evalRanker } from './eval-ranker.ts';
 import { register as evalRetrieval } from './eval-retrieval.ts';
 import { register as features } from './features.ts';
 import { register as generate } from './generate.ts';
@@ -22,6 +23,7 @@ import { register as worker } from './worker.ts';
 const registrars: Array<(program: Command) => void> = [
   // @registry-insert (one line per command, keep sorted)
   buildIndex,
+  evalRanker,
   evalRetrieval,
   features,
   generate,
