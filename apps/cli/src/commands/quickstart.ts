@@ -23,6 +23,14 @@ interface QuickstartFlags {
  */
 export const QUICKSTART_WORLD = { preset: 'small' as PresetName, users: 3000, events: 2000 };
 
+/** What the quick start prints of the flow's metrics: [label, metric, baseline metric]. */
+const HEADLINE_METRICS: Array<[string, string, string]> = [
+  ['retrieval recall@10 (merged)', 'retrieval.merged.recall@10', 'retrieval.popularity.recall@10'],
+  ['retrieval recall@100 (ANN)', 'retrieval.ann.recall@100', 'retrieval.popular-nearby.recall@100'],
+  ['ranker AUC (NN)', 'ranker.valid.nn.auc', 'ranker.valid.lr.auc'],
+  ['ranker log-loss (NN)', 'ranker.valid.nn.log_loss', 'ranker.valid.lr.log_loss'],
+];
+
 function count(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -87,8 +95,12 @@ export function register(program: Command): void {
         const t0 = Date.now();
         const result = await runFlowInline({ flow: 'retrain', source: { kind: 'dataset', dir: dataDir }, artifactsDir, options: { seed }, progress });
         say(`   retrain flow ${result.outcome}: bundle ${result.version} in ${((Date.now() - t0) / 1000).toFixed(0)} s${result.reason ? ` (${result.reason})` : ''}`);
-        const m = Object.entries(result.metrics).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ');
-        if (m) say(`   metrics ${m}`);
+        for (const [label, key, baseline] of HEADLINE_METRICS) {
+          const v = result.metrics[key];
+          const b = result.metrics[baseline];
+          if (v !== undefined) say(`   ${label.padEnd(30)} ${v.toFixed(3)}${b === undefined ? '' : `   (baseline ${b.toFixed(3)})`}`);
+        }
+        say(`   all metrics: ${join(artifactsDir, 'publish-log.jsonl')}`);
         if (result.outcome === 'refused') throw new EvrecError('QUALITY_GATE', `the new bundle was refused: ${result.reason ?? 'see publish-log.jsonl'}`);
       }
 
