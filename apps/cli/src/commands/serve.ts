@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import { EvrecError, createLogger, loadConfig, throttledStderrProgress } from '@evrec/core';
+import { startServing, type ClockChoice, type ServingHandle } from '@evrec/serving';
+import { positiveIntFlag } from './build-index.ts';
+import { parseTime } from './materialize.ts';
+
+interface ServeFlags {
+  data?: string;
+  artifacts?: string;
+  port?: string;
+  host?: string;
+  clock: string;
+  log?: string;
+  materialize?: boolean;
+  pollMs?: string;
+}
+
+function clockFlag(value: string): ClockChoice {
+  if (value === 'auto' || value === 'real') return value;
+  return parseTime(value, 'clock');
+}
+
+/** The start banner: where it listens, and requests that work against this data (tried once in-process). */
+async function banner(h: ServingHandle, url: string, apiKey: string | undefined): Promise<string> {
+  const b = h.bundles.current;
+  const headers = apiKey === undefined ? {} : { 'x-api-key': apiKey };
+  // A user whose list is not empty, among the first the bundle knows.
+  let example = { userId: b.embeddings.userIds[0] ?? 'any-user-id', items: [] as Array<{ eventId: string }>, status: 0 };
+  for (const userId of b.embeddings.userIds.slice(0, 50)) {
+    const r = await h.app.inject({ method: 'GET', url: `/v1/users/${encodeURIComponent(userId)}/recommendations?limit=5`, headers });
+    const items = r.statusCode === 200 ? (JSON.parse(r.body) as { items: Array<{ eventId: string }> }).items : [];
+    if (example.status === 0 || items.length > example.items.length) example = { userId, items, status: r.statusCode };
+    if (items.length >= 5) break;
+  }
+  const path = `/v1/users/${encodeURIComponent(example.userId)}/recommendations?limit=5`;
+  const keyHeader = apiKey === undefined ? '' : " -H \"x-api-key: $EVREC_API_KEY\"";
+  const eventId = example.items[0]?.eventId ?? 'EVENT_ID';
+  const click = JSON.stringify({ interactions: [{ id: `demo-${Date.now()}`, userId: example.userId, eventId, type: 'click', at: h.clock() }] });
+  return [
+    `evrec API listening on ${url}`,
+    `  bundle ${b.version} (${b.index.size} events indexed, ${h.records.size} in the catalogue), ${h.store.kind} store, clock ${h.clockNote}`,
+    `  docs:     ${url}/docs   (OpenAPI ${url}/openapi.json, metrics ${url}/metrics)`,
+    `  try:      curl -s '${url}${path}'${apiKey === undefined ? '' : keyHeader}    # ${example.status === 200 ? `${example.items.length} items now` : `HTTP ${example.status}`}`,
+    `  feedback: curl -s -X POST '${url}/v1/feedback' -H 'content-type: application/json'${keyHeader} -d '${click}'`,
+    apiKey === undefined ? '  (no EVREC_API_KEY set: writes are open on this loopback address)' : '',
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the ranking API: recommendations, re-ranking, feedback, catalogue updates, metrics, OpenAPI docs; follows newly published bundles')
+    .option('--data <dir>', 'native dataset to serve (materialised into the embedded store at start; with REDIS_URL only its events seed the catalogue) (default: $EVREC_DATA; none with Redis)')
+    .option('--artifacts <dir>', 'artefact root with a published bundle (embeddings, ann, ranker) (default: $EVREC_ARTIFACTS or artifacts)')
+    .option('--port <n>', 'port (default: $EVREC_PORT or 8080; 0 picks a free one)')
+    .option('--host <host>', 'interface to bind (default: $EVREC_HOST or 127.0.0.1; anything else requires EVREC_API_KEY)')
+    .option('--clock <auto|real|time>', 'serving clock: real time, a start time (epoch ms or ISO 8601) advancing in real time, or auto (the index build time when the bundle\'s events are all in the past)', 'auto')
+    .option('--log <path>', 'embedded store: append-only log so feedback survives restarts')
+    .option('--materialize', 'with REDIS_URL: also materialise --data into Redis (idempotent)')
+    .option('--poll-ms <n>', 'check the current bundle pointer this often besides fs.watch (default 5000)')
+    .action(async (flags: ServeFlags) => {
+      const overrides: Record<string, unknown> = {};
+      const api: Record<string, unknown> = {};
+      if (flags.artifacts !== undefined) overrides.artifactsDir = flags.artifacts;
+      if (flags.port !== undefined) {
+        const port = Number(flags.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EvrecError('INVALID_INPUT', `--port: expected 0-65535, got "${flags.port}"`, { field: 'port' });
+        api.port = port;
+      }
+      if (flags.host !== undefined) api.host = flags.host;
+      overrides.api = api;
+      const config = loadConfig({ overrides });
+      const dataDir = flags.data ?? (config.redisUrl === undefined ? config.dataDir : process.env.EVREC_DATA);
+      const logger = createLogger({ level: config.logLevel, name: 'evrec.api' });
+      const h = await startServing({
+        config,
+        dataDir,
+        materializeIntoRedis: flags.materialize === true,
+        memoryLogPath: flags.log,
+        clock: clockFlag(flags.clock),
+        bundles: { pollMs: positiveIntFlag(flags.pollMs, 'poll-ms') },
+        logger,
+        progress: throttledStderrProgress(),
+      });
+      const address = await h.listen();
+      process.stdout.write((await banner(h, address, config.api.apiKey)) + '\n');
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          logger.info({ signal }, 'shutting down');
+          resolve();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      await h.close();
+    });
+}

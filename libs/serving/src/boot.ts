@@ -1,0 +1,165 @@
+import { EvrecError, openBundle, silentProgress, type Config, type Event, type Logger, type ProgressReporter, type TfBackendChoice } from '@evrec/core';
+import { loadDataset } from '@evrec/data';
+import { createFeatureStore, type BulkAccess, type FeatureStore } from '@evrec/store';
+import type { FastifyInstance } from 'fastify';
+import { BundleManager } from './bundle-manager.ts';
+import { ServingEngine, type ServingEngineOptions } from './engine.ts';
+import { EventRecords } from './event-records.ts';
+import { ServingMetrics } from './metrics.ts';
+import { createServer, type ServerOptions } from './server.ts';
+
+/**
+ * The serving clock. `real`: wall time. A number: the clock starts at that epoch ms and advances in
+ * real time (serve a recorded or synthetic world as if it were then). `auto`: real time, unless
+ * the bundle's index was built for a moment so long ago that no event it holds is still upcoming;
+ * then it starts at that moment.
+ */
+export type ClockChoice = 'real' | 'auto' | number;
+
+export interface StartServingOptions {
+  config: Config;
+  /** Native dataset: materialised into the embedded store at start and used to seed the catalogue. */
+  dataDir?: string;
+  /** Also materialise `dataDir` when the store is Redis (idempotent). Default false: Redis is loaded by `evrec materialize`. */
+  materializeIntoRedis?: boolean;
+  /** Append-only log for the embedded store (durable feedback across restarts). Default none. */
+  memoryLogPath?: string;
+  /** Use this store instead of creating one from `config.redisUrl` (it is not closed by `close`). */
+  store?: FeatureStore;
+  /** Default `real`. */
+  clock?: ClockChoice;
+  /** TF.js backend. Default `config.tfBackend`. */
+  backend?: TfBackendChoice;
+  /** Bundle following: poll interval (default 5,000 ms) and fs.watch (default on). Pub/sub follows `config.redisUrl`. */
+  bundles?: { pollMs?: number; watch?: boolean };
+  /** Pipeline knobs (store, bundles, records, clock and metrics are set here). */
+  engine?: Omit<ServingEngineOptions, 'store' | 'bundles' | 'records' | 'clock' | 'metrics' | 'logger'>;
+  registerDashboard?: ServerOptions['registerDashboard'];
+  /** Request and lifecycle logs. Default none. */
+  logger?: Logger;
+  /** Stages `materialize.*`, `bundle.catalog`. */
+  progress?: ProgressReporter;
+}
+
+export interface ServingHandle {
+  app: FastifyInstance;
+  engine: ServingEngine;
+  bundles: BundleManager;
+  store: FeatureStore;
+  records: EventRecords;
+  clock: () => number;
+  /** How the clock was chosen, for the start banner. */
+  clockNote: string;
+  /** Listens on `config.api.host:port`; resolves to the URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Both stores list their events (BulkAccess); a custom FeatureStore may not. */
+function canListEvents(store: FeatureStore): store is FeatureStore & Pick<BulkAccess, 'allEvents'> {
+  return typeof (store as Partial<BulkAccess>).allEvents === 'function';
+}
+
+/** Picks the serving clock (see ClockChoice); `auto` looks at which catalogue events are still upcoming. */
+export async function resolveClock(choice: ClockChoice, artifactsDir: string, events: Iterable<Event>): Promise<{ clock: () => number; note: string }> {
+  const startedAt = Date.now();
+  const shifted = (start: number): (() => number) => () => start + (Date.now() - startedAt);
+  if (typeof choice === 'number') return { clock: shifted(choice), note: `starts at ${new Date(choice).toISOString()} (--clock)` };
+  if (choice === 'real') return { clock: Date.now, note: 'real time' };
+  for (const e of events) if (e.startsAt !== undefined && e.startsAt >= startedAt && e.status !== 'cancelled') return { clock: Date.now, note: 'real time' };
+  const manifest = (await openBundle(artifactsDir, { verify: false })).manifest;
+  const annAt = manifest.components.ann?.meta.at;
+  const until = manifest.components.embeddings?.meta.until;
+  const at = typeof annAt === 'number' ? annAt : typeof until === 'number' ? until : undefined;
+  if (at === undefined) return { clock: Date.now, note: 'real time (no upcoming events and no index time to start from)' };
+  return { clock: shifted(at), note: `starts at ${new Date(at).toISOString()}, when the bundle's index was built: no catalogue event is upcoming in real time (--clock real to override)` };
+}
+
+/**
+ * Wires the whole serving process from configuration: the store (Redis with `config.redisUrl`,
+ * else the embedded one, materialised from `dataDir`), the catalogue records, the bundle manager
+ * (following current.json, and Redis pub/sub when configured), the engine and the HTTP server.
+ * Used by `apps/api` and `evrec serve`.
+ */
+export async function startServing(options: StartServingOptions): Promise<ServingHandle> {
+  const { config } = options;
+  const progress = options.progress ?? silentProgress;
+  const log = options.logger;
+  if (config.api.apiKey === undefined && !LOOPBACK.has(config.api.host)) {
+    throw new EvrecError('CONFIG', `refusing to listen on ${config.api.host} without an API key: set EVREC_API_KEY (writes must be authenticated off loopback)`, { field: 'api.apiKey' });
+  }
+  if (config.api.apiKey === undefined) log?.warn('no API key configured: writes are open to anyone who can reach 127.0.0.1');
+
+  const ownStore = options.store === undefined;
+  const store = options.store ?? (await createFeatureStore({ redisUrl: config.redisUrl, logPath: options.memoryLogPath, logFsync: 'never' }));
+  const records = new EventRecords();
+  try {
+    if (options.dataDir !== undefined) {
+      const ds = await loadDataset(options.dataDir, { progress });
+      if (store.kind === 'memory' || options.materializeIntoRedis === true) {
+        const r = await store.materialize(ds, { progress });
+        log?.info({ users: r.users, events: r.events, friendships: r.friendships, interactions: r.interactions.accepted, ms: Math.round(r.ms) }, 'store materialised');
+      }
+      records.load(ds.events.values());
+    }
+    if (store.kind === 'redis' || options.dataDir === undefined) {
+      // Run-time changes persisted in the store win over the dataset's records.
+      if (canListEvents(store)) for await (const e of store.allEvents()) records.load([e]);
+    }
+    log?.info({ events: records.size }, 'catalogue records loaded');
+    if (records.size === 0) log?.warn('the catalogue is empty: add events with PUT /v1/events/{id} or pass a dataset');
+
+    const { clock, note } = await resolveClock(options.clock ?? 'real', config.artifactsDir, records.values());
+    const metrics = new ServingMetrics();
+    const bundles = await BundleManager.open({
+      artifactsDir: config.artifactsDir,
+      records,
+      clock,
+      stats: store,
+      backend: options.backend ?? config.tfBackend,
+      pollMs: options.bundles?.pollMs,
+      watch: options.bundles?.watch,
+      redisUrl: config.redisUrl,
+      logger: log,
+      progress,
+      onReload: (o) => {
+        metrics.bundleReloads.inc({ result: o.result, trigger: o.trigger });
+        if (o.result === 'loaded') metrics.setBundle(bundles.current.version, bundles.current.loadInfo.ms);
+      },
+    });
+    await bundles.start();
+    const engine = new ServingEngine({
+      ...options.engine,
+      retrieval: { annK: config.retrieval.annK, horizonDays: config.retrieval.horizonDays, radiusKm: config.retrieval.radiusKm, ...options.engine?.retrieval },
+      store,
+      bundles,
+      records,
+      clock,
+      metrics,
+      logger: log,
+    });
+    engine.start();
+    const app = await createServer({ engine, api: config.api, logger: log, registerDashboard: options.registerDashboard });
+    return {
+      app,
+      engine,
+      bundles,
+      store,
+      records,
+      clock,
+      clockNote: note,
+      listen: () => app.listen({ host: config.api.host, port: config.api.port }),
+      close: async () => {
+        await app.close();
+        engine.stop();
+        await bundles.close();
+        if (ownStore) await store.close();
+      },
+    };
+  } catch (e) {
+    if (ownStore) await store.close();
+    throw e;
+  }
+}

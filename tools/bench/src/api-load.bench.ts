@@ -1,0 +1,458 @@
+/**
+ * Ranking API load benchmark: `evrec serve` in a child process on 127.0.0.1 over a synthetic
+ * catalogue of --events upcoming events and --users users (store materialised in the embedded
+ * store), driven by autocannon with GET /v1/users/{id}/recommendations (up to 500 candidates
+ * ranked per request). Reports client p50/p99 and requests/s, and the server's own per-stage
+ * breakdown from its /metrics histograms. `--swap` runs 60 s and publishes a new bundle version in
+ * the middle (the server must swap it in with zero failed requests).
+ *
+ *   npx tsx tools/bench/src/api-load.bench.ts [--events 100000] [--users 100000] [--duration 20]
+ *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild]
+ *
+ * The world and bundle are built once per size under --work (default tmp/bench-api/<events>x<users>)
+ * and reused. The models are trained on the small synthetic world of @evrec/data with the default
+ * architectures (serving cost is what is measured, not quality); the extra events are placed by
+ * the event tower from their content (cold start), the extra users by the user tower from profile
+ * and history on each request. Prints a table and writes bench-results/api-load.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, WorkBundle, createRng, throttledStderrProgress, type Event, type Interaction, type User } from '@evrec/core';
+import { DatasetWriter, generateWorld, loadDataset } from '@evrec/data';
+import { trainEmbeddingsIntoBundle } from '@evrec/embeddings';
+import { trainRankerIntoBundle } from '@evrec/ranker';
+import { buildIndexIntoBundle } from '@evrec/retrieval';
+
+interface AutocannonResult {
+  latency: { p50: number; p90: number; p99: number; average: number; max: number };
+  requests: { average: number; total: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+}
+interface AutocannonRequest {
+  method: string;
+  path?: string;
+  setupRequest?: (req: { path?: string }) => { path?: string };
+}
+type Autocannon = (opts: { url: string; connections: number; duration: number; requests: AutocannonRequest[]; timeout?: number; overallRate?: number }) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '100000' },
+    users: { type: 'string', default: '100000' },
+    'interactions-per-user': { type: 'string', default: '4' },
+    'friends-per-user': { type: 'string', default: '10' },
+    duration: { type: 'string', default: '20' },
+    'swap-duration': { type: 'string', default: '60' },
+    connections: { type: 'string', default: '8' },
+    rate: { type: 'string' },
+    swap: { type: 'boolean', default: false },
+    work: { type: 'string' },
+    rebuild: { type: 'boolean', default: false },
+    port: { type: 'string', default: '18480' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const N_EVENTS = Number(args.events);
+const N_USERS = Number(args.users);
+const PER_USER = Number(args['interactions-per-user']);
+const FRIENDS = Number(args['friends-per-user']);
+const CONNECTIONS = Number(args.connections);
+/** Fixed request rate (autocannon overallRate); default: as fast as the connections go. */
+const RATE = args.rate === undefined ? undefined : Number(args.rate);
+const DURATION = Number(args.swap ? args['swap-duration'] : args.duration);
+const PORT = Number(args.port);
+const WORK = resolve(args.work ?? join('tmp', 'bench-api', `${N_EVENTS}x${N_USERS}`));
+const DATA = join(WORK, 'world');
+const ARTIFACTS = join(WORK, 'artifacts');
+const READY = join(WORK, 'ready.json');
+const progress = throttledStderrProgress(2000);
+const started = performance.now();
+const log = (s: string): void => void process.stderr.write(`[api-load] ${s}\n`);
+
+interface Ready {
+  params: { events: number; users: number; perUser: number; friends: number; seed: number };
+  at: number;
+  buildSeconds: Record<string, number>;
+  userIds: string[];
+}
+
+// ───────────────────────────── world + bundle ─────────────────────────────
+
+/**
+ * The small generated world trains the models; the catalogue is scaled up around its cities with
+ * events that copy its events' content (same category, language, host style, priced alike) and
+ * users living in its cities with a few registrations and clicks each, popularity-skewed.
+ */
+async function buildWorld(): Promise<Ready> {
+  const params = { events: N_EVENTS, users: N_USERS, perUser: PER_USER, friends: FRIENDS, seed: Number(args.seed) };
+  const secs: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (k: string): void => {
+    secs[k] = (performance.now() - t) / 1000;
+    t = performance.now();
+    log(`${k}: ${secs[k].toFixed(1)} s`);
+  };
+  await rm(WORK, { recursive: true, force: true });
+  const base = join(WORK, 'base');
+  await generateWorld({ preset: 'tiny', seed: params.seed, outDir: base });
+  const ds = await loadDataset(base);
+  lap('generate base world');
+
+  await trainEmbeddingsIntoBundle({ data: ds, artifactsDir: ARTIFACTS, publish: false, train: { epochs: 2, seed: params.seed }, progress });
+  lap('train embeddings');
+  const bundle = await WorkBundle.open(ARTIFACTS);
+  const at = Number(bundle.components.embeddings.meta.until);
+
+  const rng = createRng(params.seed);
+  const templates = [...ds.events.values()].filter((e) => e.lat !== undefined && e.lng !== undefined && e.online !== true);
+  const cities = [...new Map(templates.map((e) => [e.city ?? '', e])).values()];
+  const byCity = new Map<string, Event[]>();
+  for (const e of templates) byCity.set(e.city ?? '', [...(byCity.get(e.city ?? '') ?? []), e]);
+  const w = await DatasetWriter.open(DATA, { name: `bench-api-${N_EVENTS}x${N_USERS}`, source: { generator: 'api-load.bench', ...params } });
+  const flush = async (p: Promise<void> | undefined): Promise<void> => {
+    if (p) await p;
+  };
+  for (const u of ds.users.values()) await flush(w.user(u));
+  for (const e of ds.events.values()) await flush(w.event(e));
+  for (const [u, fs] of ds.friends) for (const f of fs) if (u < f) await flush(w.friendship({ userId: u, friendId: f }));
+
+  const cityEvents: string[][] = cities.map(() => []);
+  const events: Event[] = [];
+  for (let i = 0; i < N_EVENTS; i++) {
+    const c = rng.int(cities.length);
+    const city = cities[c];
+    const tpl = rng.pick(byCity.get(city.city ?? '') ?? templates);
+    const createdAt = at - Math.floor(rng.next() * 30 * MS_PER_DAY);
+    const e: Event = {
+      id: `be${i}`,
+      title: `${tpl.title ?? 'Event'} #${i % 997}`,
+      description: tpl.description?.slice(0, 400),
+      language: tpl.language,
+      category: tpl.category,
+      tags: tpl.tags,
+      hostId: `bh${c}-${rng.int(200)}`,
+      createdAt,
+      startsAt: at + MS_PER_HOUR + Math.floor(rng.next() * 60 * MS_PER_DAY),
+      durationMinutes: tpl.durationMinutes,
+      utcOffsetMinutes: tpl.utcOffsetMinutes,
+      timezone: tpl.timezone,
+      online: rng.chance(0.03) ? true : undefined,
+      lat: (city.lat ?? 0) + (rng.next() - 0.5) * 0.4,
+      lng: (city.lng ?? 0) + (rng.next() - 0.5) * 0.4,
+      city: city.city,
+      country: city.country,
+      price: rng.chance(0.3) ? 0 : Math.round((tpl.price ?? 10) * (0.5 + rng.next())),
+      currency: tpl.currency,
+      capacity: rng.chance(0.3) ? 20 + rng.int(500) : undefined,
+      status: 'scheduled',
+    };
+    events.push(e);
+    cityEvents[c].push(e.id);
+    await flush(w.event(e));
+  }
+  progress({ stage: 'bench.events', done: N_EVENTS, total: N_EVENTS });
+
+  const cityUsers: string[][] = cities.map(() => []);
+  const userIds: string[] = [];
+  for (let i = 0; i < N_USERS; i++) {
+    const c = rng.int(cities.length);
+    const city = cities[c];
+    const u: User = {
+      id: `bu${i}`,
+      language: city.language,
+      birthYear: 1960 + rng.int(45),
+      gender: rng.pick(['male', 'female', 'other'] as const),
+      joinedAt: at - Math.floor(rng.next() * 365 * MS_PER_DAY),
+      lat: (city.lat ?? 0) + (rng.next() - 0.5) * 0.3,
+      lng: (city.lng ?? 0) + (rng.next() - 0.5) * 0.3,
+      city: city.city,
+      country: city.country,
+      utcOffsetMinutes: city.utcOffsetMinutes,
+    };
+    cityUsers[c].push(u.id);
+    userIds.push(u.id);
+    await flush(w.user(u));
+  }
+  for (let c = 0; c < cities.length; c++) {
+    const us = cityUsers[c];
+    if (us.length < 2) continue;
+    for (const u of us) {
+      for (let k = 0; k < FRIENDS / 2; k++) {
+        const f = us[rng.int(us.length)];
+        if (f !== u) await flush(w.friendship({ userId: u, friendId: f }));
+      }
+    }
+  }
+  // Popularity skew: a user's events are drawn ∝ 1/(rank+1) within their city.
+  let seq = 0;
+  const types: Interaction['type'][] = ['register', 'register', 'click', 'click', 'impression'];
+  for (let c = 0; c < cities.length; c++) {
+    const evs = cityEvents[c];
+    if (evs.length === 0) continue;
+    const cum = new Float64Array(evs.length);
+    let acc = 0;
+    for (let r = 0; r < evs.length; r++) cum[r] = acc += 1 / (r + 1);
+    for (const u of cityUsers[c]) {
+      for (let k = 0; k < PER_USER; k++) {
+        const x = rng.next() * acc;
+        let lo = 0;
+        let hi = evs.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (cum[mid] <= x) lo = mid + 1;
+          else hi = mid;
+        }
+        const e = events[Number(evs[lo].slice(2))];
+        const from = e.createdAt ?? at - 30 * MS_PER_DAY;
+        await flush(w.interaction({ id: `bi${seq++}`, userId: u, eventId: e.id, type: types[rng.int(types.length)], at: from + Math.floor(rng.next() * (at - MS_PER_MINUTE - from)) }));
+      }
+    }
+  }
+  await w.close();
+  lap('write catalogue dataset');
+
+  await buildIndexIntoBundle({ artifactsDir: ARTIFACTS, data: events.concat([...ds.events.values()]), at, horizonDays: 90, worker: true, publish: false, progress });
+  lap('embed events + build index');
+  const ranker = await trainRankerIntoBundle({ data: ds, artifactsDir: ARTIFACTS, epochs: 2, towers: 'auto', seed: params.seed, progress });
+  ranker.ranker.dispose();
+  lap('train ranker + publish');
+  const ready: Ready = { params, at, buildSeconds: secs, userIds: userIds.filter((_, i) => i % Math.max(1, Math.floor(N_USERS / 20_000)) === 0) };
+  await writeFile(READY, JSON.stringify(ready));
+  return ready;
+}
+
+async function worldReady(): Promise<Ready> {
+  if (!args.rebuild && existsSync(READY)) {
+    const r = JSON.parse(await readFile(READY, 'utf8')) as Ready;
+    if (r.params.events === N_EVENTS && r.params.users === N_USERS && r.params.perUser === PER_USER && r.params.friends === FRIENDS) {
+      log(`reusing ${WORK}`);
+      return r;
+    }
+  }
+  return buildWorld();
+}
+
+// ───────────────────────────── server + metrics ─────────────────────────────
+
+async function startServer(at: number): Promise<{ proc: ChildProcess; url: string; startSeconds: number }> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
+    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', NODE_OPTIONS: `--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m !== null) resolveUrl(m[1]);
+    });
+    proc.once('exit', (code) => reject(new Error(`evrec serve exited with ${code}`)));
+  });
+  return { proc, url, startSeconds: (performance.now() - t0) / 1000 };
+}
+
+type Histograms = Map<string, { buckets: Array<[number, number]>; sum: number; count: number }>;
+
+/** Parses `<name>_bucket{...,stage="x"}`-style histograms of /metrics, keyed by the label value. */
+async function histograms(url: string, name: string, label: string): Promise<Histograms> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Histograms = new Map();
+  const get = (k: string) => {
+    let h = out.get(k);
+    if (h === undefined) out.set(k, (h = { buckets: [], sum: 0, count: 0 }));
+    return h;
+  };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const key = new RegExp(`${label}="([^"]*)"`).exec(line)?.[1];
+    if (key === undefined) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(`${name}_bucket`)) {
+      const le = /le="([^"]*)"/.exec(line)?.[1] ?? '+Inf';
+      get(key).buckets.push([le === '+Inf' ? Infinity : Number(le), value]);
+    } else if (line.startsWith(`${name}_sum`)) get(key).sum = value;
+    else if (line.startsWith(`${name}_count`)) get(key).count = value;
+  }
+  return out;
+}
+
+/** Quantile of the observations between two histogram snapshots (linear inside a bucket). */
+function quantile(buckets: Array<[number, number]>, q: number): number {
+  const total = buckets[buckets.length - 1]?.[1] ?? 0;
+  if (total === 0) return NaN;
+  const target = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const [le, count] of buckets) {
+    if (count >= target) {
+      if (le === Infinity) return prevLe;
+      return prevLe + ((le - prevLe) * (target - prevCount)) / Math.max(1e-9, count - prevCount);
+    }
+    prevLe = le;
+    prevCount = count;
+  }
+  return prevLe;
+}
+
+function diff(after: Histograms, before: Histograms): Histograms {
+  const out: Histograms = new Map();
+  for (const [k, a] of after) {
+    const b = before.get(k);
+    out.set(k, {
+      buckets: a.buckets.map(([le, c], i) => [le, c - (b?.buckets[i]?.[1] ?? 0)]),
+      sum: a.sum - (b?.sum ?? 0),
+      count: a.count - (b?.count ?? 0),
+    });
+  }
+  return out;
+}
+
+interface StageRow {
+  stage: string;
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function stageRows(h: Histograms, unit = 1000): StageRow[] {
+  return [...h.entries()]
+    .filter(([, v]) => v.count > 0)
+    .map(([stage, v]) => ({ stage, count: v.count, meanMs: (v.sum / v.count) * unit, p50Ms: quantile(v.buckets, 0.5) * unit, p99Ms: quantile(v.buckets, 0.99) * unit }));
+}
+
+// ───────────────────────────── run ─────────────────────────────
+
+const ready = await worldReady();
+const T = ready.at + MS_PER_HOUR;
+const server = await startServer(ready.at);
+log(`server up at ${server.url} in ${server.startSeconds.toFixed(1)} s`);
+const users = ready.userIds;
+let next = 0;
+const request: AutocannonRequest = {
+  method: 'GET',
+  setupRequest: (req) => ({ ...req, path: `/v1/users/${users[next++ % users.length]}/recommendations?limit=20&at=${T}` }),
+};
+
+interface Phase {
+  name: string;
+  seconds: number;
+  connections: number;
+  requestsPerSecond: number;
+  requests: number;
+  latencyMs: { p50: number; p90: number; p99: number; mean: number; max: number };
+  failed: { non2xx: number; errors: number; timeouts: number };
+  stages: StageRow[];
+  candidates: StageRow[];
+  swap?: { from: string; to: string; publishSeconds: number; visibleAfterSeconds: number | null; serverLoad?: unknown };
+}
+
+async function phase(name: string, seconds: number, connections: number, during?: () => Promise<Phase['swap']>, rate?: number): Promise<Phase> {
+  const before = await histograms(server.url, 'evrec_stage_duration_seconds', 'stage');
+  const candBefore = await histograms(server.url, 'evrec_candidates', 'source');
+  const running = autocannon({ url: server.url, connections, duration: seconds, requests: [request], timeout: 10, ...(rate === undefined ? {} : { overallRate: rate }) });
+  const swap = during === undefined ? undefined : await during();
+  const r = await running;
+  const stages = stageRows(diff(await histograms(server.url, 'evrec_stage_duration_seconds', 'stage'), before));
+  const candidates = stageRows(diff(await histograms(server.url, 'evrec_candidates', 'source'), candBefore), 1);
+  return {
+    name,
+    seconds,
+    connections,
+    requestsPerSecond: r.requests.average,
+    requests: r.requests.total,
+    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, mean: r.latency.average, max: r.latency.max },
+    failed: { non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts },
+    stages,
+    candidates,
+    swap,
+  };
+}
+
+async function bundleVersion(): Promise<string> {
+  return ((await (await fetch(`${server.url}/v1/bundle`)).json()) as { version: string }).version;
+}
+
+/** Publishes the work bundle as a new version halfway through; the server follows current.json. */
+async function swapHalfway(): Promise<Phase['swap']> {
+  await new Promise((r) => setTimeout(r, (DURATION * 1000) / 2));
+  const from = await bundleVersion();
+  const t0 = performance.now();
+  const { version } = await (await WorkBundle.open(ARTIFACTS)).publish({ setCurrent: true });
+  const publishSeconds = (performance.now() - t0) / 1000;
+  let visible: number | null = null;
+  const deadline = t0 + (DURATION * 1000) / 2 - 1000;
+  while (performance.now() < deadline) {
+    if ((await bundleVersion()) === version) {
+      visible = (performance.now() - t0) / 1000;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  log(visible === null ? `bundle ${version} not swapped in before the run ended` : `bundle ${version} serving ${visible.toFixed(1)} s after publish started`);
+  const serverLoad = visible === null ? undefined : ((await (await fetch(`${server.url}/v1/bundle`)).json()) as { load: unknown }).load;
+  return { from, to: version, publishSeconds, visibleAfterSeconds: visible, serverLoad };
+}
+
+const phases: Phase[] = [];
+try {
+  log('warm-up');
+  await phase('warm-up', 5, 2);
+  const at = RATE === undefined ? '' : ` at ${RATE} req/s`;
+  if (args.swap) phases.push(await phase(`swap (${DURATION} s, publish at ${DURATION / 2} s), ${CONNECTIONS} connections${at}`, DURATION, CONNECTIONS, swapHalfway, RATE));
+  else {
+    phases.push(await phase('1 connection', DURATION, 1));
+    phases.push(await phase(`${CONNECTIONS} connections${at}`, DURATION, CONNECTIONS, undefined, RATE));
+  }
+} finally {
+  server.proc.kill('SIGTERM');
+}
+
+// ───────────────────────────── report ─────────────────────────────
+
+const f = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
+console.log(`api-load: ${N_EVENTS.toLocaleString('en-US')} events, ${N_USERS.toLocaleString('en-US')} users, GET recommendations (limit 20) as of ${new Date(T).toISOString()}; ${cpus().length} cpus (server, autocannon and the OS share them)`);
+for (const p of phases) {
+  const failed = p.failed.non2xx + p.failed.errors + p.failed.timeouts;
+  console.log(`\n${p.name}: ${f(p.requestsPerSecond)} req/s, client latency p50 ${f(p.latencyMs.p50)} ms, p90 ${f(p.latencyMs.p90)} ms, p99 ${f(p.latencyMs.p99)} ms, max ${f(p.latencyMs.max)} ms; failed ${failed} (non-2xx ${p.failed.non2xx}, errors ${p.failed.errors}, timeouts ${p.failed.timeouts})`);
+  if (p.swap) {
+    console.log(`  swap ${p.swap.from} → ${p.swap.to}: publish took ${f(p.swap.publishSeconds)} s, serving after ${p.swap.visibleAfterSeconds === null ? 'never' : `${f(p.swap.visibleAfterSeconds)} s`}`);
+    if (p.swap.serverLoad !== undefined) console.log(`  server-side load of the new bundle: ${JSON.stringify(p.swap.serverLoad)}`);
+  }
+  const cand = p.candidates.map((c) => `${c.stage} ${f(c.meanMs, 0)}`).join(', ');
+  console.log(`  candidates per request (mean): ${cand}`);
+  console.log(`  ${'server stage'.padEnd(20)} ${'mean ms'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
+  for (const s of p.stages.sort((a, b) => b.meanMs - a.meanMs)) console.log(`  ${s.stage.padEnd(20)} ${f(s.meanMs, 2).padStart(8)} ${f(s.p50Ms, 2).padStart(8)} ${f(s.p99Ms, 2).padStart(8)}`);
+}
+console.log('\n(server stage quantiles are interpolated inside the /metrics histogram buckets)');
+
+await mkdir('bench-results', { recursive: true });
+const file = 'bench-results/api-load.json';
+const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as { runs?: unknown[] }) : {};
+const run = {
+  at: new Date().toISOString(),
+  machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
+  params: { events: N_EVENTS, users: N_USERS, interactionsPerUser: PER_USER, friendsPerUser: FRIENDS, connections: CONNECTIONS, rate: RATE ?? null, durationSeconds: DURATION, swap: args.swap, limit: 20 },
+  build: { seconds: ready.buildSeconds, serverStartSeconds: server.startSeconds },
+  phases,
+  totalSeconds: (performance.now() - started) / 1000,
+};
+// One file, the latest run per mode (plain / swap) and size.
+const runs = ((previous.runs ?? []) as Array<typeof run>).filter((r) => !(r.params.events === N_EVENTS && r.params.users === N_USERS && r.params.swap === args.swap));
+await writeFile(file, JSON.stringify({ bench: 'api-load', runs: [...runs, run] }, null, 2) + '\n');
+const failedTotal = phases.reduce((n, p) => n + p.failed.non2xx + p.failed.errors + p.failed.timeouts, 0);
+if (args.swap && failedTotal > 0) {
+  console.error(`FAILED: ${failedTotal} failed requests during the swap run`);
+  process.exitCode = 1;
+}
