@@ -126,7 +126,16 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     if (k === undefined) throw new EvrecError('UNAUTHORIZED', 'missing API key: send it as x-api-key or Authorization: Bearer <key>', { field: 'headers.x-api-key' });
     if (!timingSafeEqual(digest(k), keyDigest)) throw new EvrecError('UNAUTHORIZED', 'wrong API key', { field: 'headers.x-api-key' });
   };
-  const requireApiKey: preHandlerAsyncHookHandler = async (req) => checkKey(req);
+  // Replies itself instead of throwing: mounted plugins (bull-board) install their own error
+  // handlers, which would turn a thrown UNAUTHORIZED into a 500.
+  const requireApiKey: preHandlerAsyncHookHandler = async (req, reply) => {
+    try {
+      checkKey(req);
+    } catch (e) {
+      if (!(e instanceof EvrecError)) throw e;
+      return reply.code(httpStatusFor(e.code)).send({ error: e.toJSON() });
+    }
+  };
 
   app.addHook('onRequest', async (req) => {
     const access = req.routeOptions.config?.access ?? 'public';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EvrecError, createLogger, loadConfig, throttledStderrProgress } from '@evrec/core';
+import { openJobQueues, registerJobsDashboard } from '@evrec/jobs';
 import { startServing, type ClockChoice, type ServingHandle } from '@evrec/serving';
 import { positiveIntFlag } from './build-index.ts';
 import { parseTime } from './materialize.ts';
@@ -74,6 +75,8 @@ export function register(program: Command): void {
       const config = loadConfig({ overrides });
       const dataDir = flags.data ?? (config.redisUrl === undefined ? config.dataDir : process.env.EVREC_DATA);
       const logger = createLogger({ level: config.logLevel, name: 'evrec.api' });
+      // With Redis there are BullMQ queues to watch: mount bull-board at /admin/queues behind the API key.
+      const queues = config.redisUrl === undefined ? [] : openJobQueues({ redisUrl: config.redisUrl });
       const h = await startServing({
         config,
         dataDir,
@@ -83,6 +86,15 @@ export function register(program: Command): void {
         bundles: { pollMs: positiveIntFlag(flags.pollMs, 'poll-ms') },
         logger,
         progress: throttledStderrProgress(),
+        registerDashboard:
+          queues.length === 0
+            ? undefined
+            : async (app, { requireApiKey }) => {
+                await app.register(async (scope) => {
+                  scope.addHook('preHandler', requireApiKey);
+                  await registerJobsDashboard(scope, { queues });
+                });
+              },
       });
       const address = await h.listen();
       process.stdout.write((await banner(h, address, config.api.apiKey)) + '\n');
@@ -95,5 +107,6 @@ export function register(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
       await h.close();
+      await Promise.all(queues.map((q) => q.close()));
     });
 }
