@@ -5,9 +5,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MS_PER_DAY } from '@evrec/core';
 import { generateWorld, loadDataset, type InMemoryDataset } from '@evrec/data';
 import { trainEmbeddingsIntoBundle } from '@evrec/embeddings';
+import { trainRankerIntoBundle } from '@evrec/ranker';
 import { runCli } from '../program.ts';
 
-/** build-index → recommend (CSV and JSON) → eval retrieval, on a tiny world with tiny trained embeddings. */
+/**
+ * build-index → recommend (CSV and JSON) → eval retrieval → eval ranker → train ranker → recommend
+ * through the full funnel, on a tiny world with tiny trained embeddings.
+ */
 const root = await mkdtemp(join(tmpdir(), 'evrec-cli-recommend-'));
 const data = join(root, 'world');
 const artifacts = join(root, 'artifacts');
@@ -107,5 +111,69 @@ describe('evrec build-index / recommend / eval retrieval', () => {
     const leak = await capture(['eval', 'retrieval', '--data', data, '--artifacts', artifacts, '--split-at', String(T - MS_PER_DAY)]);
     expect(leak.code).toBe(2);
     expect(leak.err).toMatch(/leak/);
+  });
+
+  it('evaluates the ranker at the split: printed tables equal the JSON, the HTML report has its charts', async () => {
+    const json = join(root, 'ranker-eval.json');
+    const html = join(root, 'ranker-eval.html');
+    const r = await capture(['eval', 'ranker', '--data', data, '--artifacts', artifacts, '--split-at', String(T), '--epochs', '1', '--no-ablation', '--hard-negatives', '1', '--out', json, '--report', html]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    expect(report.splitAt).toBe(T);
+    expect(report.hardNegatives).toBe(1);
+    expect(report.ablation).toBeUndefined();
+    const lines = r.out.split('\n');
+    // Each set's table: header then nn, lr, popularity, retrieval; every printed cell is the JSON figure to 3 decimals.
+    for (const [set, title] of [['funnel', /^funnel at S/], ['exposures', /^test exposures after S/]] as const) {
+      const at = lines.findIndex((l) => title.test(l));
+      expect(at).toBeGreaterThanOrEqual(0);
+      const header = lines[at + 1].trim().split(/\s+/);
+      expect(header.slice(0, 5)).toEqual(['model', 'AUC', 'PR-AUC', 'log-loss', 'P@5']);
+      for (const [i, model] of ['nn', 'lr', 'popularity', 'retrieval'].entries()) {
+        const cells = lines[at + 2 + i].trim().split(/\s+/);
+        expect(cells[0]).toBe(model);
+        const m = report[set].models[model];
+        const f = (v: number | undefined | null): string => (v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toFixed(3));
+        expect(cells[header.indexOf('AUC')]).toBe(f(m.auc));
+        expect(cells[header.indexOf('MAP@10')]).toBe(f(m.atK['10'].map));
+        expect(cells[header.indexOf('nDCG@10')]).toBe(f(m.atK['10'].ndcg));
+        expect(cells[header.indexOf('MRR')]).toBe(f(m.mrr));
+        for (const k of ['5', '10', '20']) for (const v of Object.values(m.atK[k]) as number[]) expect(v >= 0 && v <= 1).toBe(true);
+      }
+    }
+    expect(report.funnel.users).toBeGreaterThan(0);
+    expect(report.funnel.candidateRecall).toBeGreaterThan(0);
+    const page = await readFile(html, 'utf8');
+    expect(page).toMatch(/<svg[^>]*class="reliability"/);
+    expect(page).toContain('<table class="metrics funnel">');
+    expect(page).toContain('<table class="metrics exposures">');
+    expect(page).not.toMatch(/<script/);
+  });
+
+  it('recommends through the full funnel once the bundle has a ranker: calibrated scores, diversity, reasons', async () => {
+    await trainRankerIntoBundle({ data: ds, artifactsDir: artifacts, epochs: 1 });
+    const r = await capture(['recommend', '--data', data, '--artifacts', artifacts, '--user', 'u1', '--k', '10', '--at', String(T), '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.ranked).toBe('ranker');
+    const items = out.recommendations[0].items as Array<{ eventId: string; score: number; reasons: Array<{ type: string }> }>;
+    expect(items.length).toBeGreaterThan(0);
+    const hosts = new Map<string, number>();
+    const cats = new Map<string, number>();
+    for (const it of items) {
+      expect(it.score).toBeGreaterThan(0);
+      expect(it.score).toBeLessThan(1);
+      expect(Array.isArray(it.reasons)).toBe(true);
+      for (const reason of it.reasons) expect(['friends_going', 'distance', 'same_host', 'new', 'popular']).toContain(reason.type);
+      const e = ds.events.get(it.eventId);
+      if (e?.hostId !== undefined) hosts.set(e.hostId, (hosts.get(e.hostId) ?? 0) + 1);
+      if (e?.category !== undefined) cats.set(e.category, (cats.get(e.category) ?? 0) + 1);
+    }
+    expect(new Set(items.map((i) => i.eventId)).size).toBe(items.length);
+    expect(Math.max(0, ...hosts.values())).toBeLessThanOrEqual(3);
+    expect(Math.max(0, ...cats.values())).toBeLessThanOrEqual(4);
+    // Distance needs a location: u1's home or history here (null → no distance reasons at all).
+    const located = out.recommendations[0].location !== null;
+    expect(items.some((i) => i.reasons.some((x) => x.type === 'distance'))).toBe(located && items.some((i) => ds.events.get(i.eventId)?.online !== true));
   });
 });

@@ -1,0 +1,111 @@
+import type { CalibrationBin } from '@evrec/metrics';
+import type { AblationReport } from './ablation.ts';
+import { metricTable, type CandidateSetReport, type RankerEvalReport } from './ranker-eval.ts';
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const fmt = (v: number | undefined, digits = 3): string => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+
+/**
+ * Reliability diagram as inline SVG: per non-empty bin, mean predicted (x) against observed rate
+ * (y), one polyline per model, with the diagonal of perfect calibration.
+ */
+export function reliabilitySvg(curves: ReadonlyArray<{ name: string; bins: readonly CalibrationBin[]; color: string }>, size = 320): string {
+  const pad = 40;
+  const inner = size - 2 * pad;
+  const x = (p: number): number => pad + p * inner;
+  const y = (p: number): number => size - pad - p * inner;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="reliability" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img" aria-label="reliability diagram">`);
+  parts.push(`<rect x="${pad}" y="${pad}" width="${inner}" height="${inner}" fill="none" stroke="#999"/>`);
+  parts.push(`<line class="diagonal" x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#bbb" stroke-dasharray="4 3"/>`);
+  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+    parts.push(`<text x="${x(t)}" y="${size - pad + 14}" font-size="10" text-anchor="middle">${t}</text>`);
+    parts.push(`<text x="${pad - 6}" y="${y(t) + 3}" font-size="10" text-anchor="end">${t}</text>`);
+  }
+  parts.push(`<text x="${size / 2}" y="${size - 6}" font-size="11" text-anchor="middle">mean predicted</text>`);
+  parts.push(`<text x="12" y="${size / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${size / 2})">observed rate</text>`);
+  curves.forEach((c, ci) => {
+    const pts = c.bins.filter((b) => b.count > 0 && Number.isFinite(b.meanPredicted) && Number.isFinite(b.observedRate));
+    parts.push(`<polyline class="curve" data-model="${escapeHtml(c.name)}" fill="none" stroke="${c.color}" stroke-width="2" points="${pts.map((b) => `${x(b.meanPredicted).toFixed(1)},${y(b.observedRate).toFixed(1)}`).join(' ')}"/>`);
+    for (const b of pts) parts.push(`<circle cx="${x(b.meanPredicted).toFixed(1)}" cy="${y(b.observedRate).toFixed(1)}" r="3" fill="${c.color}"><title>${escapeHtml(c.name)}: n=${b.count}, predicted ${fmt(b.meanPredicted)}, observed ${fmt(b.observedRate)}</title></circle>`);
+    parts.push(`<text x="${pad + 8}" y="${pad + 16 + ci * 14}" font-size="11" fill="${c.color}">${escapeHtml(c.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Horizontal bars of one ablation metric's drop per left-out group (positive = the group helps). */
+export function ablationSvg(ablation: AblationReport, metric: string, width = 420): string {
+  const rowH = 22;
+  const left = 90;
+  const height = ablation.rows.length * rowH + 30;
+  const drops = ablation.rows.map((r) => r.drop[metric]).filter((v) => Number.isFinite(v));
+  const span = Math.max(1e-6, ...drops.map((v) => Math.abs(v)));
+  const mid = left + (width - left - 60) / 2;
+  const scale = (width - left - 60) / 2 / span;
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="ablation" data-metric="${escapeHtml(metric)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="ablation ${escapeHtml(metric)}">`];
+  parts.push(`<text x="4" y="14" font-size="11">${escapeHtml(metric)} drop without the group</text>`);
+  parts.push(`<line x1="${mid}" y1="20" x2="${mid}" y2="${height}" stroke="#999"/>`);
+  ablation.rows.forEach((r, i) => {
+    const v = r.drop[metric];
+    const yTop = 24 + i * rowH;
+    parts.push(`<text x="4" y="${yTop + 13}" font-size="11">${escapeHtml(r.group)}</text>`);
+    if (!Number.isFinite(v)) return;
+    const w = Math.abs(v) * scale;
+    const xStart = v >= 0 ? mid : mid - w;
+    parts.push(`<rect class="bar" data-group="${escapeHtml(r.group)}" x="${xStart.toFixed(1)}" y="${yTop}" width="${Math.max(0.5, w).toFixed(1)}" height="${rowH - 6}" fill="${v >= 0 ? '#3a7' : '#c44'}"><title>${escapeHtml(r.group)}: ${fmt(v, 4)}</title></rect>`);
+    parts.push(`<text x="${(v >= 0 ? mid + w + 4 : mid - w - 4).toFixed(1)}" y="${yTop + 13}" font-size="10" text-anchor="${v >= 0 ? 'start' : 'end'}">${fmt(v, 4)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function tableHtml(caption: string, header: string[], rows: string[][], cls: string): string {
+  const th = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`).join('\n');
+  return `<table class="${cls}"><caption>${escapeHtml(caption)}</caption>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
+}
+
+function setTable(caption: string, set: CandidateSetReport, ks: readonly number[], cls: string): string {
+  const t = metricTable(set, ks);
+  return tableHtml(caption, t.header, t.rows, cls);
+}
+
+/**
+ * The evaluation as one self-contained HTML page (inline CSS and SVG; no scripts, no external
+ * resources): metric tables per candidate set, the reliability diagram, bootstrap comparisons and
+ * the ablation bars.
+ */
+export function rankerReportHtml(r: RankerEvalReport): string {
+  const sections: string[] = [];
+  sections.push(`<h1>Ranker evaluation — ${escapeHtml(r.dataset)}</h1>`);
+  sections.push(`<p>Split at <b>${escapeHtml(r.splitAtIso)}</b>, horizon ${r.horizonDays} days, ${r.epochs} epochs, hard negatives ${r.hardNegatives} per positive. Training: ${r.training.trainExamples} examples, validation AUC NN ${fmt(r.training.validNnAuc)} / LR ${fmt(r.training.validLrAuc)}.</p>`);
+  sections.push('<h2>Funnel: retrieval candidates at the split</h2>');
+  sections.push(`<p>${r.funnel.users} users with test registrations, ${r.funnel.liveEvents} live events, ${r.funnel.meanCandidates.toFixed(1)} candidates per user; retrieval found ${fmt(r.funnel.candidateRecall)} of ${r.funnel.relevantPairs} test registrations (the recall ceiling of every ordering).</p>`);
+  sections.push(setTable('Funnel candidates ranked per user (relevant = test-window registrations)', r.funnel, r.ks, 'metrics funnel'));
+  sections.push('<h2>Test exposures</h2>');
+  sections.push(`<p>${r.exposures.rows} exposures after the split (${r.exposures.positives} positive), ${r.exposures.users} users with a positive. Retrieval order = two-tower similarity at the split.</p>`);
+  sections.push(setTable('Test exposures ranked per user', r.exposures, r.ks, 'metrics exposures'));
+  sections.push('<h2>Calibration (test exposures)</h2>');
+  sections.push(`<p>Expected calibration error: NN ${fmt(r.calibration.nn.ece, 4)}, LR ${fmt(r.calibration.lr.ece, 4)}.</p>`);
+  sections.push(reliabilitySvg([{ name: 'nn', bins: r.calibration.nn.bins, color: '#1f6fd1' }, { name: 'lr', bins: r.calibration.lr.bins, color: '#d17a1f' }]));
+  const binRows = r.calibration.nn.bins.map((b, i) => [`${fmt(b.lower, 1)}–${fmt(b.upper, 1)}`, String(b.count), fmt(b.meanPredicted), fmt(b.observedRate), String(r.calibration.lr.bins[i]?.count ?? 0), fmt(r.calibration.lr.bins[i]?.meanPredicted), fmt(r.calibration.lr.bins[i]?.observedRate)]);
+  sections.push(tableHtml('Reliability bins', ['bin', 'nn n', 'nn predicted', 'nn observed', 'lr n', 'lr predicted', 'lr observed'], binRows, 'calibration'));
+  if (r.comparisons.length > 0) {
+    sections.push('<h2>NN vs baselines (paired bootstrap over users, 95% CI)</h2>');
+    sections.push(tableHtml('Differences NN − baseline', ['set', 'metric', 'baseline', 'estimate', 'lower', 'upper', 'p(≤0)'], r.comparisons.map((c) => [c.set, c.metric, c.b, fmt(c.estimate, 4), fmt(c.lower, 4), fmt(c.upper, 4), fmt(c.shareAtOrBelowZero)]), 'comparisons'));
+  }
+  if (r.ablation !== undefined) {
+    const a = r.ablation;
+    sections.push('<h2>Ablation by feature group</h2>');
+    sections.push('<p>The NN retrained without one group; drop = full − ablated (ablated − full for log-loss): positive means the group helps.</p>');
+    sections.push(tableHtml('Drops', ['without', ...a.metrics], a.rows.map((row) => [row.group, ...a.metrics.map((m) => fmt(row.drop[m], 4))]), 'ablation'));
+    for (const m of ['funnel.map@10', 'funnel.ndcg@10', 'exposures.auc']) if (a.metrics.includes(m)) sections.push(ablationSvg(a, m));
+  }
+  const css = 'body{font-family:system-ui,sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th[scope=row]{text-align:left}caption{text-align:left;font-weight:bold}svg{margin:0.5em 1em 0.5em 0}';
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Ranker evaluation — ${escapeHtml(r.dataset)}</title><style>${css}</style></head>\n<body>\n${sections.join('\n')}\n</body></html>\n`;
+}
