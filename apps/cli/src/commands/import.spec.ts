@@ -1,24 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../program.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { capture } from './capture-cli.fixture.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'evrec-cli-import-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    return { code: await runCli(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const RSVPS = `rsvp_id,event_id,member_id,guests,response,created,mtime
 1,"e1",501,0,"yes",1465000000000,1465000000000

@@ -1,27 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetWriter } from '@evrec/data';
 import { MemoryFeatureStore } from '@evrec/store';
-import { runCli } from '../program.ts';
+import { capture } from './capture-cli.fixture.ts';
 import { parseTime } from './materialize.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'evrec-cli-materialize-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    return { code: await runCli(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('evrec materialize', () => {
   it('loads a dataset into the embedded store log up to --until, with progress on stderr', async () => {

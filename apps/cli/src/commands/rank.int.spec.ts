@@ -1,28 +1,16 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBundle } from '@evrec/core';
 import { generateWorld, loadDataset } from '@evrec/data';
-import { runCli } from '../program.ts';
+import { capture } from './capture-cli.fixture.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'evrec-cli-rank-'));
 const data = join(root, 'world');
 const artifacts = join(root, 'artifacts');
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    return { code: await runCli(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 let trained: { code: number; out: string; err: string };
 let users: string[];

@@ -1,12 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MS_PER_DAY } from '@evrec/core';
 import { generateWorld, loadDataset, type InMemoryDataset } from '@evrec/data';
 import { trainEmbeddingsIntoBundle } from '@evrec/embeddings';
 import { trainRankerIntoBundle } from '@evrec/ranker';
-import { runCli } from '../program.ts';
+import { capture } from './capture-cli.fixture.ts';
 
 /**
  * build-index → recommend (CSV and JSON) → eval retrieval → eval ranker → train ranker → recommend
@@ -18,18 +18,6 @@ const artifacts = join(root, 'artifacts');
 const T = Date.UTC(2026, 0, 5) + 16 * MS_PER_DAY;
 let ds: InMemoryDataset;
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    return { code: await runCli(argv), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   await generateWorld({ outDir: data, preset: 'tiny', seed: 5 });
