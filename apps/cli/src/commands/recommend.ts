@@ -17,7 +17,7 @@ import {
 } from '@evrec/retrieval';
 import { positiveIntFlag, positiveNumberFlag } from './build-index.ts';
 import { parseTime } from './materialize.ts';
-import { diversify, reasonsFor, type Reason } from './recommend-funnel.ts';
+import { dedupeListings, diversify, reasonsFor, type Reason } from '@evrec/serving';
 
 interface RecommendFlags {
   data?: string;
@@ -59,7 +59,7 @@ const RANK_CANDIDATES = 500;
 
 /**
  * The full funnel for one request: retrieval candidates → ranker probabilities (calibrated NN) →
- * dedupe and the diversity pass (≤ 3 per host, ≤ 4 per category in the top 10) → top k with
+ * dedupe and the diversity pass of libs/serving (≤ 2 per host, ≤ 4 per category in the top 20) → top k with
  * reasons. `ranker` undefined: retrieval order, no reasons (retrieval-only bundles).
  */
 export async function funnelItems(
@@ -79,16 +79,27 @@ export async function funnelItems(
   const snapshot = await gatherActivity(input.reader, { userId, eventIds: evs.map((e) => e.id), at: request.context.at });
   const user = request.userId === undefined ? undefined : input.users.get(request.userId);
   const scores = ranker.score({ user, events: evs, context: request.context, snapshot, catalog: events });
-  const ranked = cands
-    .map((c, i) => ({ candidate: c, event: evs[i], score: scores[i], order: i }))
-    .sort((a, b) => b.score - a.score || a.order - b.order);
-  return diversify(ranked).slice(0, k).map((r) => ({
-    eventId: r.event.id,
-    score: r.score,
-    sources: r.candidate.sources,
-    event: describeEvent(r.event),
-    reasons: reasonsFor({ event: r.event, activity: snapshot.events[r.event.id], user: result.userActivity, location: result.location, at: request.context.at, events, sources: r.candidate.sources }),
-  }));
+  const byId = new Map(cands.map((c, i) => [c.eventId, { candidate: c, event: evs[i], score: scores[i], order: i }]));
+  const ranked = [...byId.values()]
+    .sort((a, b) => b.score - a.score || a.order - b.order)
+    .map((r) => ({ eventId: r.event.id, score: r.score, sources: r.candidate.sources }));
+  // The same post-processing as the API (libs/serving): dedupe, diversity caps, reasons.
+  const lookup = (id: string): Event | undefined => events.get(id);
+  const pastHosts = new Set<string>();
+  for (const h of result.userActivity.history) {
+    const host = events.get(h.eventId)?.hostId;
+    if (host !== undefined) pastHosts.add(host);
+  }
+  const ctx = { at: request.context.at, location: result.location, pastHosts, hasHistory: result.userActivity.history.length > 0 };
+  return diversify(dedupeListings(ranked, lookup), lookup)
+    .slice(0, k)
+    .map((r) => ({
+      eventId: r.eventId,
+      score: r.score,
+      sources: r.sources,
+      event: describeEvent(events.get(r.eventId)),
+      reasons: reasonsFor(events.get(r.eventId), snapshot.events[r.eventId], r.sources, ctx),
+    }));
 }
 
 /** One user id per line; blank lines and `#` comments skipped. */
@@ -122,21 +133,6 @@ function describeEvent(e: Event | undefined): UserRecommendations['items'][numbe
   };
 }
 
-function reasonText(r: Reason): string {
-  switch (r.type) {
-    case 'friends_going':
-      return `${r.count} friend${r.count === 1 ? '' : 's'} going`;
-    case 'distance':
-      return `${r.km} km away`;
-    case 'same_host':
-      return `same host as ${r.pastEventId}`;
-    case 'new':
-      return 'new';
-    case 'popular':
-      return `popular (${r.registrations7d} this week)`;
-  }
-}
-
 /** CSV `User,Events`: event ids space-separated, best first (ids with commas or quotes are quoted). */
 export function recommendationsCsv(rows: ReadonlyArray<{ userId: string; items: ReadonlyArray<{ eventId: string }> }>): string {
   const cell = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -146,7 +142,7 @@ export function recommendationsCsv(rows: ReadonlyArray<{ userId: string; items: 
 export function register(program: Command): void {
   program
     .command('recommend')
-    .description('Recommend upcoming events for users as of any moment: retrieval (two-tower ANN + friends, popular and new events nearby), then, when the bundle has a ranker, calibrated ranker scores, dedupe, a diversity pass (≤ 3 per host, ≤ 4 per category in the top 10) and reasons per item')
+    .description('Recommend upcoming events for users as of any moment: retrieval (two-tower ANN + friends, popular and new events nearby), then, when the bundle has a ranker, calibrated ranker scores, dedupe, the diversity pass of the API (≤ 2 per host, ≤ 4 per category in the top 20) and reasons per item')
     .option('--data <dir>', 'native dataset directory (default: $EVREC_DATA or data/world)')
     .option('--artifacts <dir>', 'artefact root with a published bundle holding embeddings (and ann) (default: $EVREC_ARTIFACTS or artifacts)')
     .option('--user <id>', 'one user id (an unknown id gets a context + popularity list)')
@@ -231,7 +227,7 @@ export function register(program: Command): void {
               const e = it.event;
               const price = e.price === null ? '' : e.price === 0 ? ' free' : ` ${e.price} ${e.currency ?? ''}`.trimEnd();
               lines.push(`  ${String(i + 1).padStart(2)}. ${it.eventId}  ${it.score.toFixed(4)}  [${it.sources.join('+')}]  ${e.startsAt?.slice(0, 16) ?? '?'}  ${e.city ?? ''}${price}  ${(e.title ?? '').slice(0, 60)}`);
-              if (it.reasons !== undefined && it.reasons.length > 0) lines.push(`      ${it.reasons.map(reasonText).join('; ')}`);
+              if (it.reasons !== undefined && it.reasons.length > 0) lines.push(`      ${it.reasons.map((r: Reason) => r.text).join('; ')}`);
             });
           }
           process.stdout.write(lines.join('\n') + '\n');
