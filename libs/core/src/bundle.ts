@@ -55,7 +55,8 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether anything exists at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
@@ -104,7 +105,7 @@ export class WorkBundle {
     const p = bundlePaths(root);
     await mkdir(p.work, { recursive: true });
     let manifest: BundleManifest;
-    if (await exists(join(p.work, MANIFEST))) {
+    if (await pathExists(join(p.work, MANIFEST))) {
       manifest = parseManifest(await readJson(join(p.work, MANIFEST)), join(p.work, MANIFEST));
     } else {
       manifest = { format: 'evrec-bundle', formatVersion: 1, version: 'work', createdAt: new Date().toISOString(), data: {}, components: {} };
@@ -182,7 +183,7 @@ export class WorkBundle {
     const p = bundlePaths(this.root);
     const version = options.version ?? newVersionId();
     const dest = join(p.versions, version);
-    if (await exists(dest)) throw new EvrecError('CONFLICT', `bundle version ${version} already exists`, { details: { version } });
+    if (await pathExists(dest)) throw new EvrecError('CONFLICT', `bundle version ${version} already exists`, { details: { version } });
     const staging = `${dest}.partial-${randomBytes(4).toString('hex')}`;
     await mkdir(staging, { recursive: true });
     for (const name of Object.keys(this.manifest.components)) await cp(join(this.dir, name), join(staging, name), { recursive: true });
@@ -211,7 +212,7 @@ function parseManifest(value: unknown, where: string): BundleManifest {
 
 export async function readCurrentPointer(root: string): Promise<{ version: string; publishedAt: string } | undefined> {
   const p = bundlePaths(root).current;
-  if (!(await exists(p))) return undefined;
+  if (!(await pathExists(p))) return undefined;
   const r = CurrentSchema.safeParse(await readJson(p));
   if (!r.success) throw new EvrecError('CORRUPT_ARTIFACT', `${p}: invalid current pointer`);
   return r.data;
@@ -219,7 +220,7 @@ export async function readCurrentPointer(root: string): Promise<{ version: strin
 
 export async function setCurrentVersion(root: string, version: string): Promise<void> {
   const p = bundlePaths(root);
-  if (!(await exists(join(p.versions, version, MANIFEST)))) throw new EvrecError('NOT_FOUND', `bundle version ${version} not found under ${p.versions}`);
+  if (!(await pathExists(join(p.versions, version, MANIFEST)))) throw new EvrecError('NOT_FOUND', `bundle version ${version} not found under ${p.versions}`);
   await writeFileAtomic(p.current, JSON.stringify({ version, publishedAt: new Date().toISOString() }) + '\n');
 }
 
@@ -270,7 +271,7 @@ export async function openBundle(root: string, options: { version?: string; veri
     }
     dir = join(p.versions, version);
   }
-  if (!(await exists(join(dir, MANIFEST)))) throw new EvrecError('NOT_FOUND', `no bundle manifest at ${join(dir, MANIFEST)}`);
+  if (!(await pathExists(join(dir, MANIFEST)))) throw new EvrecError('NOT_FOUND', `no bundle manifest at ${join(dir, MANIFEST)}`);
   const manifest = options.verify === false ? parseManifest(await readJson(join(dir, MANIFEST)), join(dir, MANIFEST)) : await verifyBundleDir(dir);
   return {
     version: version ?? 'work',
@@ -284,7 +285,7 @@ export async function openBundle(root: string, options: { version?: string; veri
 /** Lists published versions, oldest first. */
 export async function listBundleVersions(root: string): Promise<string[]> {
   const p = bundlePaths(root);
-  if (!(await exists(p.versions))) return [];
+  if (!(await pathExists(p.versions))) return [];
   return (await readdir(p.versions, { withFileTypes: true }))
     .filter((d) => d.isDirectory() && !d.name.includes('.partial-'))
     .map((d) => d.name)

@@ -8,3 +8,4 @@ export * from './progress.ts';
 export * from './config.ts';
 export * from './logger.ts';
 export * from './bundle.ts';
+export * from './sorted.ts';

@@ -5,7 +5,7 @@
  * at K means e ranks within the top K by score. Ties count as the expected rank under a random
  * tie-break, so a constant scorer gets exactly the random baseline.
  */
-import type { Event } from '@evrec/core';
+import { countBefore, type Event } from '@evrec/core';
 import type { TrainingPair } from './pairs.ts';
 
 export interface LiveCatalogue {
@@ -135,14 +135,6 @@ export class PopularityAt {
 
   countBefore(eventId: string, t: number): number {
     const xs = this.times.get(eventId);
-    if (xs === undefined) return 0;
-    let lo = 0;
-    let hi = xs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (xs[mid] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return xs === undefined ? 0 : countBefore(xs, t);
   }
 }

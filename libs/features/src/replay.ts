@@ -1,6 +1,7 @@
 import {
   EvrecError,
   MS_PER_DAY,
+  countBefore,
   isRegistration,
   type ActivityReader,
   type Event,
@@ -27,17 +28,6 @@ export interface ReplayActivityOptions {
 
 const POSITIVE: ReadonlySet<InteractionType> = new Set<InteractionType>(['register', 'attend', 'interested', 'click']);
 
-/** Index of the first element ≥ `t` in ascending `xs` (= how many are strictly before `t`). */
-function countBefore(xs: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Registrations of one event (or one host's events) as intervals [registered, cancelled). As of `t`

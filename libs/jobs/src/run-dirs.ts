@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { EvrecError, WorkBundle, bundlePaths } from '@evrec/core';
+import { EvrecError, WorkBundle, bundlePaths, pathExists } from '@evrec/core';
 
 /**
  * Directory layout the jobs add to an artefact root (core owns `versions/`, `current.json`, `work/`):
@@ -35,14 +35,6 @@ export function runRootOf(artifactsDir: string, runId: string): string {
   return join(jobPaths(artifactsDir).runs, runId);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Creates a run's private bundle root, replacing any earlier attempt of the same run (the first step
@@ -67,7 +59,7 @@ export async function prepareRunRoot(artifactsDir: string, runId: string, baseVe
 
 /** The run's work bundle; NOT_FOUND when the run root is gone (never silently a fresh one). */
 export async function openRunWork(runRoot: string): Promise<WorkBundle> {
-  if (!(await exists(join(runRoot, 'work', 'manifest.json')))) {
+  if (!(await pathExists(join(runRoot, 'work', 'manifest.json')))) {
     throw new EvrecError('NOT_FOUND', `run work bundle ${join(runRoot, 'work')} does not exist (the run was cleaned up or never exported)`);
   }
   return WorkBundle.open(runRoot);
@@ -80,7 +72,7 @@ export async function removeRunRoot(runRoot: string): Promise<void> {
 /** Removes run roots untouched for longer than `maxAgeMs` (runs that failed and were parked). */
 export async function pruneStaleRuns(artifactsDir: string, maxAgeMs: number, now = Date.now()): Promise<string[]> {
   const { runs } = jobPaths(artifactsDir);
-  if (!(await exists(runs))) return [];
+  if (!(await pathExists(runs))) return [];
   const removed: string[] = [];
   for (const d of await readdir(runs, { withFileTypes: true })) {
     if (!d.isDirectory()) continue;
@@ -100,7 +92,7 @@ export async function pruneStaleRuns(artifactsDir: string, maxAgeMs: number, now
  */
 export async function pruneSnapshots(artifactsDir: string, keep: ReadonlySet<string>, maxAgeMs: number, now = Date.now()): Promise<string[]> {
   const { snapshots } = jobPaths(artifactsDir);
-  if (!(await exists(snapshots))) return [];
+  if (!(await pathExists(snapshots))) return [];
   const removed: string[] = [];
   for (const d of await readdir(snapshots, { withFileTypes: true })) {
     if (!d.isDirectory() || keep.has(d.name)) continue;

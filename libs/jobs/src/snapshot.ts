@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EvrecError, type ProgressReporter } from '@evrec/core';
+import { EvrecError, pathExists, type ProgressReporter } from '@evrec/core';
 import { DatasetManifestSchema, type DatasetManifest } from '@evrec/data';
 import { createFeatureStore } from '@evrec/store';
 import { datasetContentHash } from './identity.ts';
@@ -16,14 +16,6 @@ export interface Snapshot {
   manifest: DatasetManifest;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function readManifest(dir: string): Promise<DatasetManifest> {
   const path = join(dir, 'dataset.json');
@@ -40,7 +32,7 @@ async function readManifest(dir: string): Promise<DatasetManifest> {
 
 /** Copies the files of a native dataset directory (the format is flat). */
 async function copyDatasetFiles(from: string, to: string): Promise<void> {
-  if (!(await exists(join(from, 'dataset.json')))) throw new EvrecError('NOT_FOUND', `${from} is not a native dataset (no dataset.json)`);
+  if (!(await pathExists(join(from, 'dataset.json')))) throw new EvrecError('NOT_FOUND', `${from} is not a native dataset (no dataset.json)`);
   await mkdir(to, { recursive: true });
   for (const d of await readdir(from, { withFileTypes: true })) if (d.isFile()) await copyFile(join(from, d.name), join(to, d.name));
 }
@@ -71,7 +63,7 @@ export async function takeSnapshot(source: Source, artifactsDir: string, progres
     const hash = await datasetContentHash(tmp);
     const id = hash.slice(0, 16);
     const dir = join(snapshots, id);
-    if (await exists(join(dir, 'dataset.json'))) {
+    if (await pathExists(join(dir, 'dataset.json'))) {
       await rm(tmp, { recursive: true, force: true });
       // Touched on reuse: snapshot pruning spares what runs use.
       const now = new Date();

@@ -1,16 +1,5 @@
-import type { Interaction, InteractionType } from '@evrec/core';
+import { countBefore, type Interaction, type InteractionType } from '@evrec/core';
 
-/** Index of the first element ≥ t in ascending `xs` (= how many are strictly before t). */
-function countBefore(xs: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Point-in-time event popularity: how many positive interactions (of the ranker's positive types)
