@@ -34,6 +34,12 @@ export interface TwoTowerArchitecture {
   historyCap: number;
   /** Interaction types that put an event into a user's history. */
   historyTypes: InteractionType[];
+  /**
+   * Whether the towers read anything besides event ids. False gives the ID-only (purely
+   * collaborative) model of the evaluation's tower variants: events are their hashed id alone and
+   * users the pooled ids of their history; a new event then has no input at all. Default true.
+   */
+  contentInputs: boolean;
 }
 
 export const DEFAULT_ARCHITECTURE: Readonly<TwoTowerArchitecture> = Object.freeze<TwoTowerArchitecture>({
@@ -54,6 +60,7 @@ export const DEFAULT_ARCHITECTURE: Readonly<TwoTowerArchitecture> = Object.freez
   geoCellDegrees: 1,
   historyCap: 50,
   historyTypes: ['register', 'attend'],
+  contentInputs: true,
 });
 
 const rows = (max: number) => z.number().int().min(1).max(max);
@@ -76,4 +83,6 @@ export const TwoTowerArchitectureSchema = z.object({
   geoCellDegrees: z.number().positive().max(90),
   historyCap: z.number().int().min(1).max(10_000),
   historyTypes: z.array(z.enum(INTERACTION_TYPES)).min(1),
+  // Absent in models saved before the option existed: they read content.
+  contentInputs: z.boolean().default(true),
 });

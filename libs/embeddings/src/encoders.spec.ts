@@ -189,3 +189,31 @@ describe('user tower inputs', () => {
     expect(Array.from(ids.row)).toEqual([1, 2, 3]);
   });
 });
+
+describe('ID-only architecture (contentInputs false)', () => {
+  const idOnly: TwoTowerArchitecture = { ...arch, contentInputs: false };
+
+  it('encodes an event as its id row alone', () => {
+    const e = encodeEvent(idOnly, { id: 'e1', title: 'Jazz night', category: 'music', tags: ['jazz'], hostId: 'h1', lat: 0, lng: 90, price: 0 }, new EventTextCache({ dims: 4 }));
+    expect(e.idRow).toBe(hashBucket('event', 'e1', idOnly.eventIdBuckets));
+    expect([e.hostRow, e.geoRow, e.categoryRow, e.languageRow, e.priceRow, e.startRow, e.tagRows.length]).toEqual([-1, -1, -1, -1, -1, -1, 0]);
+    const b = new TowerBatchBuilder(EVENT_SLOTS.length, eventDenseWidth(idOnly), 1);
+    addEventExample(b, e, true);
+    const batch = b.build();
+    expect(batch.slots.map((s) => s.row.length)).toEqual([1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(batch.dense).every((x) => x === 0)).toBe(true);
+  });
+
+  it('encodes a user as the mean of their history ids, ignoring profile and content', () => {
+    const slots = userSlots(idOnly);
+    const b = new TowerBatchBuilder(slots.length, userDenseWidth(idOnly), 1);
+    const h = [encoded({ id: 'a', idRow: 11, categoryRow: 5, text: Float32Array.from([1, 0, 0, 0]), hasText: true, lat: 0, lng: 0 }), encoded({ id: 'b', idRow: 12 })];
+    addUserExample(idOnly, b, { user: { id: 'u', locale: 'pt_BR', birthYear: 1990, lat: 1, lng: 2 }, at: MONDAY, history: h, useHistoryId: () => true, useUserId: true });
+    const batch = b.build();
+    const historyId = slots.findIndex((s) => s.name === 'history_id');
+    batch.slots.forEach((s, i) => expect(s.row.length).toBe(i === historyId ? 2 : 0));
+    expect(Array.from(batch.slots[historyId].row)).toEqual([11, 12]);
+    expect(Array.from(batch.slots[historyId].weight)).toEqual([0.5, 0.5]);
+    expect(Array.from(batch.dense).every((x) => x === 0)).toBe(true);
+  });
+});

@@ -180,6 +180,11 @@ export interface EncodedEvent {
 }
 
 export function encodeEvent(a: TwoTowerArchitecture, e: Event, textCache: EventTextCache): EncodedEvent {
+  if (!a.contentInputs) {
+    // ID-only model: every content field missing, so neither tower nor history ever sees content.
+    const none = { idRow: hashBucket('event', e.id, a.eventIdBuckets), hostRow: -1, geoRow: -1, categoryRow: -1, languageRow: -1, priceRow: -1, startRow: -1 };
+    return { id: e.id, ...none, tagRows: new Int32Array(0), text: new Float32Array(a.textDims), hasText: false, lat: NaN, lng: NaN, online: false };
+  }
   const text = textCache.get(e);
   const hasGeo = e.online !== true && e.lat !== undefined && e.lng !== undefined;
   const offset = e.startsAt === undefined ? undefined : resolveOffset(e.startsAt, e.utcOffsetMinutes, e.timezone);
@@ -326,6 +331,14 @@ export function userLocation(x: Pick<UserExample, 'user' | 'history' | 'context'
 /** Adds one user-tower example. */
 export function addUserExample(a: TwoTowerArchitecture, b: TowerBatchBuilder, x: UserExample): void {
   const dense = b.next();
+  if (!a.contentInputs) {
+    // ID-only model: the user is the mean of their history's event-id rows, nothing else.
+    const history = x.history.length > a.historyCap ? x.history.slice(0, a.historyCap) : x.history;
+    history.forEach((e, i) => {
+      if (x.useHistoryId(e, i)) b.add(U.historyId, e.idRow, 1 / history.length);
+    });
+    return;
+  }
   const user = x.user;
   const locale = normalizeLocale(x.context?.locale ?? user?.locale);
   const language = user?.language ?? (locale === null ? undefined : locale.split('-')[0]);

@@ -104,7 +104,11 @@ export class TwoTowerModel {
     for (const spec of tableSpecs(architecture)) {
       const t = new EmbeddingTable(spec);
       // Id rows start at zero so an id the model never trained on adds nothing (= the content path).
-      t.initNormal(rng.fork(spec.name), spec.name === TABLES.eventId || spec.name === TABLES.userId ? 0 : 0.05);
+      // Without content inputs a zero id row is the towers' only input: ReLU passes no gradient at
+      // an all-zero input, so training would never move; there the event-id rows start random
+      // (unknown ids are still left out at inference through knownEventIds).
+      const zero = spec.name === TABLES.userId || (spec.name === TABLES.eventId && architecture.contentInputs);
+      t.initNormal(rng.fork(spec.name), zero ? 0 : 0.05);
       tables.set(spec.name, t);
     }
     const uSlots = userSlots(architecture);

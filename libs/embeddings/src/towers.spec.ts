@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '@evrec/core';
 import { initTf } from '@evrec/tf';
+import { DEFAULT_ARCHITECTURE } from './config.ts';
+import { TwoTowerModel } from './model.ts';
 import { EmbeddingTable } from './embedding-table.ts';
 import { TowerBatchBuilder } from './encoders.ts';
 import { RowGradients, bagSums, l2Normalize, type TowerInput } from './towers.ts';
@@ -63,5 +66,18 @@ describe('l2Normalize', () => {
     expect(v[1]).toEqual([0, 0]);
     const g = tf.grad((t: tf.Tensor) => tf.sum(l2Normalize(t as tf.Tensor2D)))(x).arraySync() as number[][];
     for (const row of g) for (const value of row) expect(Number.isFinite(value)).toBe(true);
+  });
+});
+
+describe('TwoTowerModel.initialise', () => {
+  it('starts event-id rows at zero with content inputs, random without (else no gradient reaches them)', () => {
+    const small = { ...DEFAULT_ARCHITECTURE, eventIdBuckets: 8, hostBuckets: 8, geoBuckets: 8, categoryBuckets: 8, tagBuckets: 8, textDims: 4, hidden: 4, dims: 2 };
+    const nonZero = (m: TwoTowerModel): number => Array.from(m.tables.get('event_id')?.values ?? []).filter((v) => v !== 0).length;
+    const full = TwoTowerModel.initialise(small, createRng(1));
+    const idOnly = TwoTowerModel.initialise({ ...small, contentInputs: false }, createRng(1));
+    expect(nonZero(full)).toBe(0);
+    expect(nonZero(idOnly)).toBe(8 * small.eventIdDims);
+    full.dispose();
+    idOnly.dispose();
   });
 });

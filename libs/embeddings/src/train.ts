@@ -42,6 +42,11 @@ export interface TwoTowerTrainOptions {
   eventIdDims?: number;
   /** Probability that an event's id is left out of a training example (content path alone). Default 0.5. */
   eventIdDropout?: number;
+  /**
+   * False trains the ID-only model: no content inputs in either tower, events are their hashed id
+   * and users their pooled history ids (a baseline; set `eventIdDropout` 0 with it). Default true.
+   */
+  contentInputs?: boolean;
   /** Rows of an optional hashed user-id table for warm users; 0 = none. Default 0. */
   userIdBuckets?: number;
   /**
@@ -91,6 +96,7 @@ const OptionsSchema = z.object({
   eventIdBuckets: positiveInt.max(1 << 24).optional(),
   eventIdDims: positiveInt.max(512).optional(),
   eventIdDropout: z.number().min(0).max(1).optional(),
+  contentInputs: z.boolean().optional(),
   userIdBuckets: z.number().int().min(0).max(1 << 24).optional(),
   positiveTypes: z.array(z.enum(INTERACTION_TYPES)).min(1).optional(),
   historyTypes: z.array(z.enum(INTERACTION_TYPES)).min(1).optional(),
@@ -166,6 +172,7 @@ export async function trainTwoTower(ds: InMemoryDataset, options: TwoTowerTrainO
     userIdBuckets: o.userIdBuckets ?? DEFAULT_ARCHITECTURE.userIdBuckets,
     historyCap: o.historyCap ?? DEFAULT_ARCHITECTURE.historyCap,
     historyTypes: o.historyTypes ?? positiveTypes,
+    contentInputs: o.contentInputs ?? true,
   };
   const epochs = o.epochs ?? 10;
   const batchSize = o.batchSize ?? 512;

@@ -7,6 +7,11 @@ export {
   testRegistrations,
   scoreRetrievalMethod,
   annOverlap,
+  eventsSeenBefore,
+  splitColdWarm,
+  topKByDot,
+  segmentTableRows,
+  type SegmentScore,
   type TestRegistrationsInput,
   type TestRegistrations,
   type ScoredMethod,
@@ -34,4 +39,4 @@ export {
   type EvaluateRankerOptions,
 } from './ranker-eval.ts';
 export { ablationDrops, type AblationReport, type AblationRow } from './ablation.ts';
-export { rankerReportHtml, reliabilitySvg, ablationSvg, escapeHtml } from './report-html.ts';
+export { rankerReportHtml, retrievalReportHtml, lineChartSvg, reliabilitySvg, ablationSvg, escapeHtml, SERIES_COLORS, type LineChartOptions } from './report-html.ts';

@@ -1,6 +1,7 @@
 import type { CalibrationBin } from '@evrec/metrics';
 import type { AblationReport } from './ablation.ts';
 import { metricTable, type CandidateSetReport, type RankerEvalReport } from './ranker-eval.ts';
+import { segmentTableRows, type RetrievalEvalReport } from './retrieval-eval.ts';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -33,6 +34,73 @@ export function reliabilitySvg(curves: ReadonlyArray<{ name: string; bins: reado
     parts.push(`<polyline class="curve" data-model="${escapeHtml(c.name)}" fill="none" stroke="${c.color}" stroke-width="2" points="${pts.map((b) => `${x(b.meanPredicted).toFixed(1)},${y(b.observedRate).toFixed(1)}`).join(' ')}"/>`);
     for (const b of pts) parts.push(`<circle cx="${x(b.meanPredicted).toFixed(1)}" cy="${y(b.observedRate).toFixed(1)}" r="3" fill="${c.color}"><title>${escapeHtml(c.name)}: n=${b.count}, predicted ${fmt(b.meanPredicted)}, observed ${fmt(b.observedRate)}</title></circle>`);
     parts.push(`<text x="${pad + 8}" y="${pad + 16 + ci * 14}" font-size="11" fill="${c.color}">${escapeHtml(c.name)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Distinct line colours, reused in order. */
+export const SERIES_COLORS = ['#1f6fd1', '#d17a1f', '#2a9d4b', '#c43c3c', '#7b52c7', '#8c564b', '#d14fa8', '#555555', '#a3a325', '#17a2b8', '#3b3bb3', '#b36b00', '#5e8c31'];
+
+export interface LineChartOptions {
+  series: ReadonlyArray<{ name: string; points: ReadonlyArray<{ x: number; y: number }>; color?: string }>;
+  xLabel: string;
+  yLabel: string;
+  /** Logarithmic x-axis (every x must be positive). Default false. */
+  logX?: boolean;
+  /** The y range. Default [0, 1]. */
+  yMin?: number;
+  yMax?: number;
+  /** Tick values of the x-axis. Default: the distinct x values. */
+  xTicks?: readonly number[];
+  width?: number;
+  height?: number;
+}
+
+/**
+ * A line chart as inline SVG: one `<polyline class="curve" data-series=…>` per series (non-finite
+ * points skipped), axes with ticks, and a legend.
+ */
+export function lineChartSvg(o: LineChartOptions): string {
+  const width = o.width ?? 560;
+  const height = o.height ?? 360;
+  const left = 48;
+  const right = 170; // legend
+  const top = 16;
+  const bottom = 40;
+  const all = o.series.flatMap((s) => s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!o.logX || p.x > 0)));
+  const tx = (v: number): number => (o.logX ? Math.log10(v) : v);
+  const xs = all.map((p) => tx(p.x));
+  const x0 = xs.length === 0 ? 0 : Math.min(...xs);
+  const x1 = xs.length === 0 ? 1 : Math.max(...xs);
+  const y0 = o.yMin ?? 0;
+  const y1 = o.yMax ?? 1;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const x = (v: number): number => left + (x1 === x0 ? plotW / 2 : ((tx(v) - x0) / (x1 - x0)) * plotW);
+  const y = (v: number): number => top + plotH - ((v - y0) / (y1 - y0 || 1)) * plotH;
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="line-chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(o.yLabel)} by ${escapeHtml(o.xLabel)}">`];
+  parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
+  const xTicks = o.xTicks ?? [...new Set(all.map((p) => p.x))].sort((a, b) => a - b);
+  for (const t of xTicks) {
+    if (o.logX && t <= 0) continue;
+    parts.push(`<line x1="${x(t).toFixed(1)}" y1="${top}" x2="${x(t).toFixed(1)}" y2="${top + plotH}" stroke="#eee"/>`);
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${top + plotH + 14}" font-size="10" text-anchor="middle">${t}</text>`);
+  }
+  for (let i = 0; i <= 4; i++) {
+    const v = y0 + ((y1 - y0) * i) / 4;
+    parts.push(`<line x1="${left}" y1="${y(v).toFixed(1)}" x2="${left + plotW}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`);
+    parts.push(`<text x="${left - 6}" y="${(y(v) + 3).toFixed(1)}" font-size="10" text-anchor="end">${Number(v.toFixed(3))}</text>`);
+  }
+  parts.push(`<text x="${left + plotW / 2}" y="${height - 6}" font-size="11" text-anchor="middle">${escapeHtml(o.xLabel)}${o.logX ? ' (log scale)' : ''}</text>`);
+  parts.push(`<text x="12" y="${top + plotH / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${top + plotH / 2})">${escapeHtml(o.yLabel)}</text>`);
+  o.series.forEach((s, i) => {
+    const color = s.color ?? SERIES_COLORS[i % SERIES_COLORS.length];
+    const pts = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!o.logX || p.x > 0));
+    const title = `<title>${escapeHtml(s.name)}: ${pts.map((p) => `${p.x} → ${fmt(p.y)}`).join(', ')}</title>`;
+    parts.push(`<polyline class="curve" data-series="${escapeHtml(s.name)}" fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ')}">${title}</polyline>`);
+    for (const p of pts) parts.push(`<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="2.5" fill="${color}"/>`);
+    parts.push(`<text x="${left + plotW + 10}" y="${top + 10 + i * 14}" font-size="11" fill="${color}">${escapeHtml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
@@ -108,4 +176,46 @@ export function rankerReportHtml(r: RankerEvalReport): string {
   }
   const css = 'body{font-family:system-ui,sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th[scope=row]{text-align:left}caption{text-align:left;font-weight:bold}svg{margin:0.5em 1em 0.5em 0}';
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Ranker evaluation — ${escapeHtml(r.dataset)}</title><style>${css}</style></head>\n<body>\n${sections.join('\n')}\n</body></html>\n`;
+}
+
+/**
+ * The retrieval evaluation as one self-contained HTML page (inline CSS and SVG; no scripts, no
+ * external resources): recall@K curves (log K) per method over all, cold and warm test
+ * registrations, and the tables.
+ */
+export function retrievalReportHtml(r: RetrievalEvalReport): string {
+  const pctCell = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(1) : '—');
+  const sections: string[] = [];
+  sections.push(`<h1>Retrieval evaluation — ${escapeHtml(r.dataset)}</h1>`);
+  sections.push(
+    `<p>Split at <b>${escapeHtml(r.splitAtIso)}</b>, horizon ${r.horizonDays} days, radius ${r.radiusKm} km. ${r.liveEvents} live events (the whole corpus is ranked); ` +
+      `${r.users} users with ${r.relevantPairs} new test registrations: ${r.segments.cold.pairs} on cold events (no interaction before the split; ${r.segments.cold.users} users), ` +
+      `${r.segments.warm.pairs} on warm ones (${r.segments.warm.users} users). Left out: ${r.notLivePairs} on events not live at the split, ${r.alreadyRegisteredPairs} already held.</p>`,
+  );
+  const segments = [
+    { seg: 'all' as const, title: 'All test registrations' },
+    { seg: 'cold' as const, title: 'Cold events (no interaction before the split)' },
+    { seg: 'warm' as const, title: 'Warm events (some interaction before the split)' },
+  ];
+  for (const { seg, title } of segments) {
+    sections.push(`<h2>${escapeHtml(title)}</h2>`);
+    const series = r.rows.map((row) => {
+      const score = seg === 'all' ? row : row[seg];
+      return { name: row.name, points: r.ks.map((k) => ({ x: k, y: score.recall[String(k)] })) };
+    });
+    sections.push(`<div class="chart" data-segment="${seg}">${lineChartSvg({ series, xLabel: 'K', yLabel: 'recall@K', logX: true, xTicks: r.ks })}</div>`);
+    const t = segmentTableRows(r, seg);
+    const header = seg === 'all' ? [...t.header, 'R@all', 'len', 'kind'] : t.header;
+    const rows = t.rows.map((cells, i) => (seg === 'all' ? [...cells, pctCell(r.rows[i].recallAll), r.rows[i].meanListLength.toFixed(0), r.rows[i].kind] : cells));
+    sections.push(tableHtml(`${title}: recall@K and MRR (%)`, header, rows, `metrics ${seg}`));
+  }
+  sections.push('<h2>Methods</h2>');
+  sections.push(tableHtml('What each row ranks', ['method', 'kind', 'description'], r.rows.map((row) => [row.name, row.kind, row.description]), 'methods'));
+  if (r.comparisons.length > 0) {
+    sections.push('<h2>Paired bootstrap (users resampled, 95% CI)</h2>');
+    sections.push(tableHtml('Differences a − b (points)', ['a', 'b', 'metric', 'estimate', 'lower', 'upper', 'p(≤0)'], r.comparisons.map((c) => [c.a, c.b, c.metric, pctCell(c.estimate), pctCell(c.lower), pctCell(c.upper), fmt(c.shareAtOrBelowZero)]), 'comparisons'));
+  }
+  sections.push(`<p>ANN vs exact search (share of the exact top k found): ${escapeHtml(Object.entries(r.annVsExact).map(([k, v]) => `${k} ${pctCell(v)}%`).join(', '))}. Relevant events vs the rules at the split: ${escapeHtml(Object.entries(r.ruleOutcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', '))}.</p>`);
+  const css = 'body{font-family:system-ui,sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th[scope=row]{text-align:left}caption{text-align:left;font-weight:bold}svg{margin:0.5em 1em 0.5em 0}';
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Retrieval evaluation — ${escapeHtml(r.dataset)}</title><style>${css}</style></head>\n<body>\n${sections.join('\n')}\n</body></html>\n`;
 }

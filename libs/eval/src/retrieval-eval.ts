@@ -9,7 +9,7 @@ import {
 } from '@evrec/core';
 import type { AnnIndex } from '@evrec/ann';
 import { splitCutsByQuantile, type InMemoryDataset } from '@evrec/data';
-import type { EmbeddingsComponent } from '@evrec/embeddings';
+import { trainTwoTower, type EmbeddingsComponent, type TwoTowerModel, type TwoTowerTrainOptions } from '@evrec/embeddings';
 import { evaluateRankings, pairedBootstrapCi } from '@evrec/metrics';
 import {
   RETRIEVAL_DEFAULTS,
@@ -23,7 +23,13 @@ import {
 import { popularNearbyRanking, popularityRanking, randomRanking } from './baselines.ts';
 
 /** What a row of the report measures. */
-export type RetrievalMethodKind = 'source' | 'merged' | 'baseline' | 'diagnostic';
+export type RetrievalMethodKind = 'source' | 'merged' | 'baseline' | 'diagnostic' | 'variant';
+
+/** Recall@k and MRR over one subset of the relevant pairs (cold or warm events). */
+export interface SegmentScore {
+  recall: Record<string, number>;
+  mrr: number;
+}
 
 /** One method's recall and MRR over the evaluated users. */
 export interface RetrievalMethodRow {
@@ -39,6 +45,10 @@ export interface RetrievalMethodRow {
   recallAll: number;
   /** Mean list length. */
   meanListLength: number;
+  /** The same over cold relevant events only (no interaction of any type before S), per user with one. */
+  cold: SegmentScore;
+  /** The same over warm relevant events only (some interaction before S). */
+  warm: SegmentScore;
 }
 
 export interface RetrievalEvalReport {
@@ -61,6 +71,8 @@ export interface RetrievalEvalReport {
   notLivePairs: number;
   /** Test-window registrations or attendances left out because the user already held a registration at S. */
   alreadyRegisteredPairs: number;
+  /** Evaluated users and relevant pairs on cold events (no interaction before S) and on warm ones. */
+  segments: { cold: { users: number; pairs: number }; warm: { users: number; pairs: number } };
   rows: RetrievalMethodRow[];
   /**
    * How much the HNSW approximation loses: mean |ANN top k ∩ exact top k| / |exact top k|, under the
@@ -101,7 +113,59 @@ export interface EvaluateRetrievalOptions {
   retrieval?: RetrievalOptions;
   /** Users per batch (one user-tower pass each). Default 256. */
   batchSize?: number;
+  /**
+   * Also train and score the tower variants on the interactions before S: `tower-id-only` (event id
+   * and pooled history ids only) and `tower-content-only` (event-id term dropped always), beside
+   * `tower-full` (the given model), each an exact ranking of every live event, no rules. Costs two
+   * trainings. Default false.
+   */
+  variants?: boolean;
+  /** Training options of the variants (use the full model's, e.g. its epochs). Default: the embeddings defaults. */
+  variantTraining?: Omit<TwoTowerTrainOptions, 'until' | 'progress' | 'contentInputs' | 'eventIdDropout'>;
   progress?: ProgressReporter;
+}
+
+/** Events with any interaction strictly before `splitAt` (the rest are cold at S). */
+export function eventsSeenBefore(interactions: readonly Interaction[], splitAt: number): Set<string> {
+  const seen = new Set<string>();
+  for (const x of interactions) if (x.at < splitAt) seen.add(x.eventId);
+  return seen;
+}
+
+/** Splits each user's relevant events into cold (not in `seen`) and warm ones; users without any of a kind are left out of it. */
+export function splitColdWarm(
+  relevant: ReadonlyMap<string, ReadonlySet<string>>,
+  seen: ReadonlySet<string>,
+): { cold: Map<string, Set<string>>; warm: Map<string, Set<string>> } {
+  const cold = new Map<string, Set<string>>();
+  const warm = new Map<string, Set<string>>();
+  for (const [u, events] of relevant) {
+    for (const e of events) {
+      const m = seen.has(e) ? warm : cold;
+      let s = m.get(u);
+      if (s === undefined) m.set(u, (s = new Set()));
+      s.add(e);
+    }
+  }
+  return { cold, warm };
+}
+
+/**
+ * Exact top k of `ids` by inner product with `query` (`vectors`: ids.length × d, row-major).
+ * Ties keep the order of `ids`.
+ */
+export function topKByDot(query: Float32Array, vectors: Float32Array, ids: readonly string[], k: number): string[] {
+  const d = query.length;
+  const scores = new Float64Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    let s = 0;
+    const o = i * d;
+    for (let j = 0; j < d; j++) s += query[j] * vectors[o + j];
+    scores[i] = s;
+  }
+  const order = Array.from(ids.keys());
+  order.sort((a, b) => scores[b] - scores[a] || a - b);
+  return order.slice(0, k).map((i) => ids[i]);
 }
 
 /** Default split time: 80% of the interactions before it, 20% after. */
@@ -267,129 +331,193 @@ export async function evaluateRetrieval(options: EvaluateRetrievalOptions): Prom
   if (options.maxUsers !== undefined && users.length > options.maxUsers) users = rng.fork('users').shuffle(users).slice(0, options.maxUsers).sort();
   const evaluated = new Map(users.map((u) => [u, relevant.get(u) ?? new Set<string>()]));
 
-  const catalog = session.catalog;
-  const byPopularity = popularityRanking(session.liveIds, (id) => catalog.stats(id).registrations);
-  const lists = new Map<string, Map<string, string[]>>();
-  const put = (method: string, user: string, list: string[]): void => {
-    let m = lists.get(method);
-    if (m === undefined) lists.set(method, (m = new Map()));
-    m.set(user, list);
-  };
-  const overlap = new Map<number, number[]>(ks.map((k) => [k, []]));
-  const overlapNoRules = new Map<number, number[]>(ks.map((k) => [k, []]));
-  const annPaths: Record<string, number> = {};
-  const ruleOutcomes: Record<string, number> = {};
-  const rngRandom = rng.fork('random');
-  const batchSize = options.batchSize ?? 256;
+  const variantModels: Array<{ name: string; description: string; model: TwoTowerModel; owned: boolean }> = [];
+  try {
+    if (options.variants === true) {
+      variantModels.push({ name: 'tower-full', description: 'the two-tower model, exact over every live event (no rules)', model: session.model, owned: false });
+      const base = { ...options.variantTraining, until: splitAt, progress };
+      progress({ stage: 'eval.retrieval.variants', done: 0, total: 2, message: 'training the ID-only tower' });
+      const idOnly = await trainTwoTower(dataset, { ...base, contentInputs: false, eventIdDropout: 0 });
+      variantModels.push({ name: 'tower-id-only', description: 'ID-only towers: hashed event id; user = pooled history ids', model: idOnly.model, owned: true });
+      progress({ stage: 'eval.retrieval.variants', done: 1, total: 2, message: 'training the content-only tower' });
+      const contentOnly = await trainTwoTower(dataset, { ...base, eventIdDropout: 1 });
+      variantModels.push({ name: 'tower-content-only', description: 'content-only towers: event-id term always dropped', model: contentOnly.model, owned: true });
+    }
+    const catalog = session.catalog;
+    const byPopularity = popularityRanking(session.liveIds, (id) => catalog.stats(id).registrations);
+    const lists = new Map<string, Map<string, string[]>>();
+    const put = (method: string, user: string, list: string[]): void => {
+      let m = lists.get(method);
+      if (m === undefined) lists.set(method, (m = new Map()));
+      m.set(user, list);
+    };
+    const overlap = new Map<number, number[]>(ks.map((k) => [k, []]));
+    const overlapNoRules = new Map<number, number[]>(ks.map((k) => [k, []]));
+    const annPaths: Record<string, number> = {};
+    const ruleOutcomes: Record<string, number> = {};
+    const rngRandom = rng.fork('random');
+    const batchSize = options.batchSize ?? 256;
 
-  for (let s = 0; s < users.length; s += batchSize) {
-    const batch = users.slice(s, s + batchSize);
-    const requests = batch.map((userId) => ({ userId }));
-    const results = await session.retrieveMany(requests, { ...retrieval, annK });
-    const exact = await session.retrieveMany(requests, { ...retrieval, annK, sources: ['ann'], annExact: true });
-    for (let i = 0; i < batch.length; i++) {
-      const u = batch[i];
-      const r = results[i];
-      annPaths[r.annPath] = (annPaths[r.annPath] ?? 0) + 1;
-      const rules = new RuleSet(catalog, {
-        at: splitAt,
-        horizonDays,
-        near: r.location === null ? undefined : { lat: r.location.lat, lng: r.location.lng, radiusKm },
-        registered: r.userActivity.registeredEventIds,
-        dismissed: r.userActivity.dismissedEventIds,
-      });
-      for (const id of evaluated.get(u) ?? []) {
-        const why = rules.check(id) ?? 'pass';
-        ruleOutcomes[why] = (ruleOutcomes[why] ?? 0) + 1;
+    for (let s = 0; s < users.length; s += batchSize) {
+      const batch = users.slice(s, s + batchSize);
+      const requests = batch.map((userId) => ({ userId }));
+      const results = await session.retrieveMany(requests, { ...retrieval, annK });
+      const exact = await session.retrieveMany(requests, { ...retrieval, annK, sources: ['ann'], annExact: true });
+      for (let i = 0; i < batch.length; i++) {
+        const u = batch[i];
+        const r = results[i];
+        annPaths[r.annPath] = (annPaths[r.annPath] ?? 0) + 1;
+        const rules = new RuleSet(catalog, {
+          at: splitAt,
+          horizonDays,
+          near: r.location === null ? undefined : { lat: r.location.lat, lng: r.location.lng, radiusKm },
+          registered: r.userActivity.registeredEventIds,
+          dismissed: r.userActivity.dismissedEventIds,
+        });
+        for (const id of evaluated.get(u) ?? []) {
+          const why = rules.check(id) ?? 'pass';
+          ruleOutcomes[why] = (ruleOutcomes[why] ?? 0) + 1;
+        }
+        for (const src of SOURCES) put(src.name, u, sourceList(r.candidates, src.name));
+        put('merged', u, r.candidates.map((c) => c.eventId));
+        const annList = sourceList(r.candidates, 'ann');
+        const exactList = sourceList(exact[i].candidates, 'ann');
+        put('ann-exact', u, exactList);
+        annOverlap(annList, exactList, ks).forEach((v, i) => {
+          if (!Number.isNaN(v)) overlap.get(ks[i])?.push(v);
+        });
+        put('random', u, randomRanking(session.liveIds, maxK, rngRandom.fork(u)));
+        put('popularity', u, byPopularity.slice(0, maxK));
+        const user = dataset.users.get(u);
+        const location = resolveLocation({}, user, r.userActivity.history, (id) => dataset.events.get(id));
+        put('popular-nearby', u, popularNearbyRanking({ byPopularity, events: dataset.events, location, radiusKm, k: maxK }));
       }
-      for (const src of SOURCES) put(src.name, u, sourceList(r.candidates, src.name));
-      put('merged', u, r.candidates.map((c) => c.eventId));
-      const annList = sourceList(r.candidates, 'ann');
-      const exactList = sourceList(exact[i].candidates, 'ann');
-      put('ann-exact', u, exactList);
-      annOverlap(annList, exactList, ks).forEach((v, i) => {
-        if (!Number.isNaN(v)) overlap.get(ks[i])?.push(v);
+      // The plain two-tower ranking over the live corpus (time window only; no radius or per-user rules).
+      const vectors = session.userVectors(batch.map((u) => ({ user: dataset.users.get(u), activity: session.userActivity(u) })));
+      batch.forEach((u, i) => {
+        const approx = session.index.search(vectors[i], maxK, { filter: (id) => live.has(id) }).map((h) => h.id);
+        const exactAll = session.index.exactSearch(vectors[i], maxK, { filter: (id) => live.has(id) }).map((h) => h.id);
+        put('ann-no-rules', u, approx);
+        annOverlap(approx, exactAll, ks).forEach((v, j) => {
+          if (!Number.isNaN(v)) overlapNoRules.get(ks[j])?.push(v);
+        });
       });
-      put('random', u, randomRanking(session.liveIds, maxK, rngRandom.fork(u)));
-      put('popularity', u, byPopularity.slice(0, maxK));
-      const user = dataset.users.get(u);
-      const location = resolveLocation({}, user, r.userActivity.history, (id) => dataset.events.get(id));
-      put('popular-nearby', u, popularNearbyRanking({ byPopularity, events: dataset.events, location, radiusKm, k: maxK }));
+      progress({ stage: 'eval.retrieval', done: Math.min(users.length, s + batchSize), total: users.length });
     }
-    // The plain two-tower ranking over the live corpus (time window only; no radius or per-user rules).
-    const vectors = session.userVectors(batch.map((u) => ({ user: dataset.users.get(u), activity: session.userActivity(u) })));
-    batch.forEach((u, i) => {
-      const approx = session.index.search(vectors[i], maxK, { filter: (id) => live.has(id) }).map((h) => h.id);
-      const exactAll = session.index.exactSearch(vectors[i], maxK, { filter: (id) => live.has(id) }).map((h) => h.id);
-      put('ann-no-rules', u, approx);
-      annOverlap(approx, exactAll, ks).forEach((v, j) => {
-        if (!Number.isNaN(v)) overlapNoRules.get(ks[j])?.push(v);
+
+    if (variantModels.length > 0) {
+      const liveEvents = session.liveIds.flatMap((id) => {
+        const e = dataset.events.get(id);
+        return e === undefined ? [] : [e];
       });
+      const liveIds = liveEvents.map((e) => e.id);
+      const inputs = users.map((u) => ({ user: dataset.users.get(u), history: session.historyEvents(session.userActivity(u)), context: { at: splitAt } }));
+      for (const v of variantModels) {
+        const eventVectors = new Float32Array(liveEvents.length * v.model.dims);
+        v.model.embedEvents(liveEvents).forEach((x, i) => eventVectors.set(x, i * v.model.dims));
+        v.model.embedUsers(inputs).forEach((q, i) => put(v.name, users[i], topKByDot(q, eventVectors, liveIds, maxK)));
+      }
+    }
+
+    const describe: Record<string, { kind: RetrievalMethodKind; description: string }> = {
+      ...Object.fromEntries(SOURCES.map((x) => [x.name, { kind: 'source' as const, description: x.description }])),
+      merged: { kind: 'merged', description: 'all sources merged (reciprocal-rank fusion), deduplicated' },
+      'ann-exact': { kind: 'diagnostic', description: 'two-tower, exact search under the same rules' },
+      'ann-no-rules': { kind: 'diagnostic', description: 'two-tower over every live event (no radius or per-user rules)' },
+      random: { kind: 'baseline', description: 'uniformly random live events' },
+      popularity: { kind: 'baseline', description: 'most registrations before S among live events' },
+      'popular-nearby': { kind: 'baseline', description: `most registrations within ${radiusKm} km, then the rest` },
+    };
+    for (const v of variantModels) describe[v.name] = { kind: 'variant', description: v.description };
+    const order = ['ann', 'ann-exact', 'ann-no-rules', 'friends', 'popular', 'new', 'merged', 'random', 'popularity', 'popular-nearby', ...variantModels.map((v) => v.name)];
+    const { cold, warm } = splitColdWarm(evaluated, eventsSeenBefore(dataset.interactions, splitAt));
+    const segment = (m: ReadonlyMap<string, readonly string[]>, rel: Map<string, Set<string>>): SegmentScore => {
+      const scored = scoreRetrievalMethod(m, rel, ks);
+      return { recall: scored.recall, mrr: scored.mrr };
+    };
+    const perUserRecall = new Map<string, Float64Array>();
+    const rows: RetrievalMethodRow[] = order.map((name) => {
+      const m = lists.get(name) ?? new Map<string, string[]>();
+      const scored = scoreRetrievalMethod(m, evaluated, ks);
+      for (const [k, v] of Object.entries(scored.perUserRecall)) perUserRecall.set(`${name}@${k}`, v);
+      return {
+        name,
+        ...describe[name],
+        recall: scored.recall,
+        mrr: scored.mrr,
+        recallAll: scored.recallAll,
+        meanListLength: scored.meanListLength,
+        cold: segment(m, cold),
+        warm: segment(m, warm),
+      };
     });
-    progress({ stage: 'eval.retrieval', done: Math.min(users.length, s + batchSize), total: users.length });
-  }
+    const pairsOf = (m: Map<string, Set<string>>): number => [...m.values()].reduce((n, x) => n + x.size, 0);
 
-  const describe: Record<string, { kind: RetrievalMethodKind; description: string }> = {
-    ...Object.fromEntries(SOURCES.map((x) => [x.name, { kind: 'source' as const, description: x.description }])),
-    merged: { kind: 'merged', description: 'all sources merged (reciprocal-rank fusion), deduplicated' },
-    'ann-exact': { kind: 'diagnostic', description: 'two-tower, exact search under the same rules' },
-    'ann-no-rules': { kind: 'diagnostic', description: 'two-tower over every live event (no radius or per-user rules)' },
-    random: { kind: 'baseline', description: 'uniformly random live events' },
-    popularity: { kind: 'baseline', description: 'most registrations before S among live events' },
-    'popular-nearby': { kind: 'baseline', description: `most registrations within ${radiusKm} km, then the rest` },
-  };
-  const order = ['ann', 'ann-exact', 'ann-no-rules', 'friends', 'popular', 'new', 'merged', 'random', 'popularity', 'popular-nearby'];
-  const perUserRecall = new Map<string, Float64Array>();
-  const rows: RetrievalMethodRow[] = order.map((name) => {
-    const scored = scoreRetrievalMethod(lists.get(name) ?? new Map<string, string[]>(), evaluated, ks);
-    for (const [k, v] of Object.entries(scored.perUserRecall)) perUserRecall.set(`${name}@${k}`, v);
-    return { name, ...describe[name], recall: scored.recall, mrr: scored.mrr, recallAll: scored.recallAll, meanListLength: scored.meanListLength };
-  });
-
-  // Paired over the same users: does the model beat each baseline at the tightest cut-off?
-  const comparisons: RetrievalEvalReport['comparisons'] = [];
-  const compareK = ks[0];
-  for (const a of ['ann', 'merged']) {
-    for (const b of ['popularity', 'popular-nearby']) {
-      const va = perUserRecall.get(`${a}@${compareK}`);
-      const vb = perUserRecall.get(`${b}@${compareK}`);
-      if (va === undefined || vb === undefined || va.length === 0) continue;
-      const ci = pairedBootstrapCi(va, vb, { seed: 'retrieval-eval', resamples: 1000 });
-      comparisons.push({ a, b, metric: `recall@${compareK}`, estimate: ci.estimate, lower: ci.lower, upper: ci.upper, shareAtOrBelowZero: ci.shareAtOrBelowZero });
+    // Paired over the same users: does the model beat each baseline at the tightest cut-off?
+    const comparisons: RetrievalEvalReport['comparisons'] = [];
+    const compareK = ks[0];
+    for (const a of ['ann', 'merged']) {
+      for (const b of ['popularity', 'popular-nearby']) {
+        const va = perUserRecall.get(`${a}@${compareK}`);
+        const vb = perUserRecall.get(`${b}@${compareK}`);
+        if (va === undefined || vb === undefined || va.length === 0) continue;
+        const ci = pairedBootstrapCi(va, vb, { seed: 'retrieval-eval', resamples: 1000 });
+        comparisons.push({ a, b, metric: `recall@${compareK}`, estimate: ci.estimate, lower: ci.lower, upper: ci.upper, shareAtOrBelowZero: ci.shareAtOrBelowZero });
+      }
     }
+
+    const mean = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+    const annVsExact: Record<string, number> = {};
+    for (const k of ks) annVsExact[`overlap@${k}`] = mean(overlap.get(k) ?? []);
+    for (const k of ks) annVsExact[`noRules.overlap@${k}`] = mean(overlapNoRules.get(k) ?? []);
+    let relevantPairs = 0;
+    for (const s of evaluated.values()) relevantPairs += s.size;
+
+    return {
+      dataset: dataset.manifest.name,
+      splitAt,
+      splitAtIso: new Date(splitAt).toISOString(),
+      horizonDays,
+      radiusKm,
+      ks,
+      liveEvents: live.size,
+      users: users.length,
+      usersWithTestRegistrations,
+      relevantPairs,
+      notLivePairs,
+      alreadyRegisteredPairs,
+      segments: { cold: { users: cold.size, pairs: pairsOf(cold) }, warm: { users: warm.size, pairs: pairsOf(warm) } },
+      rows,
+      annVsExact,
+      comparisons,
+      ruleOutcomes,
+      annPaths,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    for (const v of variantModels) if (v.owned) v.model.dispose();
   }
-
-  const mean = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
-  const annVsExact: Record<string, number> = {};
-  for (const k of ks) annVsExact[`overlap@${k}`] = mean(overlap.get(k) ?? []);
-  for (const k of ks) annVsExact[`noRules.overlap@${k}`] = mean(overlapNoRules.get(k) ?? []);
-  let relevantPairs = 0;
-  for (const s of evaluated.values()) relevantPairs += s.size;
-
-  return {
-    dataset: dataset.manifest.name,
-    splitAt,
-    splitAtIso: new Date(splitAt).toISOString(),
-    horizonDays,
-    radiusKm,
-    ks,
-    liveEvents: live.size,
-    users: users.length,
-    usersWithTestRegistrations,
-    relevantPairs,
-    notLivePairs,
-    alreadyRegisteredPairs,
-    rows,
-    annVsExact,
-    comparisons,
-    ruleOutcomes,
-    annPaths,
-    seconds: (performance.now() - started) / 1000,
-  };
 }
 
 function pct(x: number): string {
   return Number.isFinite(x) ? (100 * x).toFixed(1) : '—';
+}
+
+/** Rows of one segment's table: header, rule, one line per method (recall and MRR in %). */
+export function segmentTableRows(r: RetrievalEvalReport, seg: 'all' | 'cold' | 'warm'): { header: string[]; rows: string[][] } {
+  const header = ['method', ...r.ks.map((k) => `R@${k}`), 'MRR'];
+  const rows = r.rows.map((row) => {
+    const score = seg === 'all' ? row : row[seg];
+    return [row.name, ...r.ks.map((k) => pct(score.recall[String(k)])), pct(score.mrr)];
+  });
+  return { header, rows };
+}
+
+function segmentTable(r: RetrievalEvalReport, seg: 'cold' | 'warm'): string[] {
+  const { header, rows } = segmentTableRows(r, seg);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((b) => b[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
 /** The report as a plain-text table (recall and MRR in %, as printed by `evrec eval retrieval`). */
@@ -408,6 +536,11 @@ export function formatRetrievalReport(r: RetrievalEvalReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
     '',
+    ...(['cold', 'warm'] as const).flatMap((seg) => [
+      `${seg === 'cold' ? 'Cold events (no interaction before S)' : 'Warm events (some interaction before S)'}: ${r.segments[seg].pairs} test registrations of ${r.segments[seg].users} users`,
+      ...segmentTable(r, seg),
+      '',
+    ]),
     'ANN vs exact search, share of the exact top k found: ' + Object.entries(r.annVsExact).map(([k, v]) => `${k} ${pct(v)}%`).join(', '),
     'Relevant events vs the rules at S: ' + Object.entries(r.ruleOutcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', '),
     'ANN paths: ' + Object.entries(r.annPaths).map(([k, v]) => `${k} ${v}`).join(', '),

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig, openBundle, throttledStderrProgress, writeFileAtomic } from '@evrec/core';
 import { loadDataset } from '@evrec/data';
 import { loadEmbeddingsComponent, trainEmbeddingsIntoBundle } from '@evrec/embeddings';
-import { defaultRetrievalSplit, evaluateRetrieval, formatRetrievalReport } from '@evrec/eval';
+import { defaultRetrievalSplit, evaluateRetrieval, formatRetrievalReport, retrievalReportHtml } from '@evrec/eval';
 import { positiveIntFlag, positiveNumberFlag } from './build-index.ts';
 import { commandGroup } from './command-groups.ts';
 import { parseTime } from './materialize.ts';
@@ -21,12 +21,14 @@ interface EvalRetrievalFlags {
   seed?: string;
   json?: boolean;
   out?: string;
+  variants?: boolean;
+  report?: string;
 }
 
 export function register(program: Command): void {
   commandGroup(program, 'eval', 'Offline evaluation on temporal splits')
     .command('retrieval')
-    .description('Recall@10/50/100/500 and MRR of each candidate source, the merged set and baselines (random, popularity, popular-nearby) against every event live at the split')
+    .description('Recall@10/50/100/500 and MRR (all, cold and warm events) of each candidate source, the merged set and baselines (random, popularity, popular-nearby) against every event live at the split')
     .option('--data <dir>', 'native dataset directory (default: $EVREC_DATA or data/world)')
     .option('--split-at <time>', 'split time S (epoch ms or ISO 8601): training state strictly before, test registrations in [S, S + horizon); default: 80% of interactions before')
     .option('--artifacts <dir>', 'use the embeddings of this artefact root\'s published bundle (trained up to S at the latest); default: train them here on the data before S')
@@ -37,6 +39,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the user sample and the random baseline', '42')
     .option('--json', 'print the report as JSON instead of a table')
     .option('--out <file>', 'also write the report as JSON to this file')
+    .option('--variants', 'also train and score the ID-only and content-only towers on the same data (two more trainings)')
+    .option('--report <file>', 'also write a self-contained HTML report (recall@K curves, tables all / cold / warm) to this file')
     .action(async (flags: EvalRetrievalFlags) => {
       const config = loadConfig();
       const progress = throttledStderrProgress(2000);
@@ -60,6 +64,8 @@ export function register(program: Command): void {
             splitAt,
             maxUsers: positiveIntFlag(flags.maxUsers, 'max-users'),
             seed: Number(flags.seed ?? 42),
+            variants: flags.variants === true,
+            variantTraining: epochs === undefined ? {} : { epochs },
             retrieval: {
               horizonDays: positiveNumberFlag(flags.horizonDays, 'horizon-days') ?? config.retrieval.horizonDays,
               radiusKm: positiveNumberFlag(flags.radiusKm, 'radius-km') ?? config.retrieval.radiusKm,
@@ -68,6 +74,7 @@ export function register(program: Command): void {
           });
           const json = JSON.stringify({ ...report, embeddings: embeddings.meta }, null, 2) + '\n';
           if (flags.out !== undefined) await writeFileAtomic(flags.out, json);
+          if (flags.report !== undefined) await writeFileAtomic(flags.report, retrievalReportHtml(report));
           process.stdout.write(flags.json ? json : formatRetrievalReport(report) + '\n');
         } finally {
           embeddings.model.dispose();

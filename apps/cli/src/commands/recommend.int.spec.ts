@@ -88,9 +88,13 @@ describe('evrec build-index / recommend / eval retrieval', () => {
   });
 
   it('evaluates retrieval at the split with the bundle embeddings and refuses a leaking split', async () => {
-    const r = await capture(['eval', 'retrieval', '--data', data, '--artifacts', artifacts, '--split-at', String(T), '--json']);
+    const html = join(root, 'retrieval-eval.html');
+    const r = await capture(['eval', 'retrieval', '--data', data, '--artifacts', artifacts, '--split-at', String(T), '--json', '--report', html]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
+    expect(report.segments.cold.pairs + report.segments.warm.pairs).toBe(report.relevantPairs);
+    // One recall@K curve per method in each of the all / cold / warm charts.
+    expect((await readFile(html, 'utf8')).match(/<polyline class="curve"/g)?.length).toBe(3 * report.rows.length);
     expect(report.splitAt).toBe(T);
     expect(report.rows.map((x: { name: string }) => x.name)).toEqual([
       'ann', 'ann-exact', 'ann-no-rules', 'friends', 'popular', 'new', 'merged', 'random', 'popularity', 'popular-nearby',
