@@ -39,6 +39,13 @@ const CurrentSchema = z.object({ version: z.string(), publishedAt: z.string() })
 
 const MANIFEST = 'manifest.json';
 
+/**
+ * Redis pub/sub channel a publish is announced on, payload JSON `{version, publishedAt}`, sent after
+ * `current.json` has been swapped. Publishers (libs/jobs) and the API's bundle manager (libs/serving)
+ * share this contract.
+ */
+export const BUNDLE_PUBLISHED_CHANNEL = 'evrec:bundle:published';
+
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);

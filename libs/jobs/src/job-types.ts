@@ -25,11 +25,7 @@ export const FLOW_STEPS: Record<FlowName, readonly JobType[]> = {
 /** Default BullMQ key prefix (Redis keys `evrec-jobs:<queue>:...`). */
 export const DEFAULT_QUEUE_PREFIX = 'evrec-jobs';
 
-/**
- * Redis pub/sub channel a publish is announced on, payload JSON `{version, publishedAt}`, sent after
- * `current.json` has been swapped. The API's bundle manager reloads on it (and on the file changing).
- */
-export const BUNDLE_PUBLISHED_CHANNEL = 'evrec:bundle:published';
+export { BUNDLE_PUBLISHED_CHANNEL } from '@evrec/core';
 
 export function isJobType(name: string): name is JobType {
   return (JOB_TYPES as readonly string[]).includes(name);

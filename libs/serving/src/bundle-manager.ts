@@ -1,11 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { Redis } from 'ioredis';
-import { EvrecError, isEvrecError, readCurrentPointer, type ActivityReader, type Logger, type ProgressReporter, type TfBackendChoice } from '@evrec/core';
+import { BUNDLE_PUBLISHED_CHANNEL, EvrecError, isEvrecError, readCurrentPointer, type ActivityReader, type Logger, type ProgressReporter, type TfBackendChoice } from '@evrec/core';
 import type { CatalogChange, EventRecords } from './event-records.ts';
 import { ServingBundle } from './serving-bundle.ts';
 
-/** Redis pub/sub channel a publisher announces a new bundle on (payload: `{"version": "..."}`). */
-export const BUNDLE_PUBLISHED_CHANNEL = 'evrec:bundle:published';
 
 export interface BundleManagerOptions {
   /** Artefact root holding versions/ and the current.json pointer. */

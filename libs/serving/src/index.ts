@@ -15,7 +15,7 @@ export {
   type EventView,
   type StageTimings,
 } from './engine.ts';
-export { BundleManager, announceBundle, BUNDLE_PUBLISHED_CHANNEL, type BundleManagerOptions, type ReloadOutcome } from './bundle-manager.ts';
+export { BundleManager, announceBundle, type BundleManagerOptions, type ReloadOutcome } from './bundle-manager.ts';
 export { ServingBundle, isIndexable, withDeadline, type LoadServingBundleOptions, type LoadInfo } from './serving-bundle.ts';
 export { EventRecords, type CatalogChange } from './event-records.ts';
 export { ServingMetrics } from './metrics.ts';
