@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AnnIndex, clusteredVectorsWithQueries, type AnnHit, type AnnSearchOptions } from '@evrec/ann';
 import { createRng, throttledStderrProgress } from '@evrec/core';
+import { printTable, quantile } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -78,7 +79,7 @@ interface LatencyStats {
 
 function latency(samples: number[]): LatencyStats {
   const sorted = samples.slice().sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const at = (q: number): number => quantile(sorted, q);
   const total = samples.reduce((s, x) => s + x, 0);
   return { queriesPerSec: Math.round((1000 * samples.length) / total), p50Ms: round(at(0.5), 3), p99Ms: round(at(0.99), 3), meanMs: round(total / samples.length, 3) };
 }
@@ -108,15 +109,6 @@ function measure(queries: Float32Array[], truth: AnnHit[][], run: (q: Float32Arr
     recall += recallOf(hits, truth[i]);
   }
   return { recall: round(recall / queries.length, 4), ...latency(samples) };
-}
-
-function table(title: string, rows: Record<string, string | number>[]): void {
-  if (rows.length === 0) return;
-  const cols = Object.keys(rows[0]);
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(width[i])).join(' | ') + ' |';
-  process.stdout.write(`\n${title}\n${line(cols)}\n|${width.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
-  for (const r of rows) process.stdout.write(line(cols.map((c) => String(r[c]))) + '\n');
 }
 
 async function dirBytes(dir: string, files: string[]): Promise<number> {
@@ -233,11 +225,11 @@ async function main(): Promise<void> {
       }
     }
 
-    table(`Builds (n=${n}, dims=${dims})`, builds as Record<string, string | number>[]);
-    table(`Search, k=${k}, ${nq} queries, recall vs exact (exact scan: ${exactScan?.meanMs} ms/query, ${exactScan?.queriesPerSec} q/s)`, searches as Record<string, string | number>[]);
-    if (incremental) table(`Incremental (M=${filterM}, into the full index)`, [incremental]);
-    table(`Filtered search (M=${filterM}, k=${k})`, filtered as Record<string, string | number>[]);
-    table('Path AnnIndex.search picks by default (thresholds: 2,000 ids or 1% of the index)', plans);
+    printTable(`Builds (n=${n}, dims=${dims})`, builds as Record<string, string | number>[]);
+    printTable(`Search, k=${k}, ${nq} queries, recall vs exact (exact scan: ${exactScan?.meanMs} ms/query, ${exactScan?.queriesPerSec} q/s)`, searches as Record<string, string | number>[]);
+    if (incremental) printTable(`Incremental (M=${filterM}, into the full index)`, [incremental]);
+    printTable(`Filtered search (M=${filterM}, k=${k})`, filtered as Record<string, string | number>[]);
+    printTable('Path AnnIndex.search picks by default (thresholds: 2,000 ids or 1% of the index)', plans);
 
     const result = {
       benchmark: 'ann',

@@ -25,6 +25,7 @@ import {
   type FeatureSnapshot,
   type RawFeatureBatch,
 } from '@evrec/features';
+import { quantile } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -104,10 +105,6 @@ function buildWorld() {
   return { users, events, friends, interactions };
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 const t0 = performance.now();
 const world = buildWorld();
@@ -168,7 +165,10 @@ for (const q of queries.slice(0, Math.min(30, queries.length))) {
   coldMs.push((await assembleOne(q, new EventTextCache(), snap)).assembleMs);
 }
 
-const row = (name: string, xs: number[]) => ({ stage: name, n: xs.length, p50: percentile(xs, 50), p99: percentile(xs, 99), mean: xs.reduce((s, x) => s + x, 0) / xs.length });
+const row = (name: string, xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { stage: name, n: xs.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: xs.reduce((s, x) => s + x, 0) / xs.length };
+};
 const results = [
   row('snapshot (offline replay, incl. history counters)', snapshotMs),
   row('assemble (warm text cache)', assembleMs),

@@ -13,6 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PRESET_NAMES, generateWorld, type PresetName } from '@evrec/data';
+import { markdownTable } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,15 +86,8 @@ const stageRows = order.filter((s) => stages.has(s)).map((name) => {
   return { stage: name, done: s.done, seconds: Number(secondsInStage.toFixed(2)) };
 });
 
-function table(rows: Array<Record<string, string | number>>): string {
-  const cols = Object.keys(rows[0]);
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells: string[]) => '| ' + cells.map((x, i) => x.padStart(width[i])).join(' | ') + ' |';
-  return [line(cols), '|' + width.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
-}
-
 process.stdout.write(`Synthetic world generation (${cpus().length} CPUs: ${cpus()[0]?.model ?? '?'}, node ${process.version})\n`);
-process.stdout.write(table([result]) + '\n\n' + table(stageRows) + '\n');
+process.stdout.write(markdownTable([result]) + '\n\n' + markdownTable(stageRows) + '\n');
 process.stdout.write(`interactions by type: ${JSON.stringify(summary.interactionsByType)}\n`);
 await mkdir('bench-results', { recursive: true });
 await writeFile(

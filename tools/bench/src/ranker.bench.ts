@@ -20,6 +20,7 @@ import { generateWorld, loadDataset } from '@evrec/data';
 import { ReplayActivity, gatherActivity } from '@evrec/features';
 import { trainRanker } from '@evrec/ranker';
 import { initTf } from '@evrec/tf';
+import { quantile } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,7 +51,6 @@ if (args.help) {
 }
 
 const log = (s: string): boolean => process.stderr.write(s + '\n');
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const round = (v: number, d = 2): number => +v.toFixed(d);
 
 async function main(): Promise<void> {

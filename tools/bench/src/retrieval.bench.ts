@@ -21,6 +21,7 @@ import { AnnIndex, clusteredVectorsWithQueries } from '@evrec/ann';
 import { MS_PER_DAY, createRng, throttledStderrProgress, type Event, type Interaction, type RequestContext, type User } from '@evrec/core';
 import { MemoryFeatureStore } from '@evrec/store';
 import { Catalog, refreshCatalogStats, retrieveCandidates, type RetrievalFilters, type RetrievalResult } from '@evrec/retrieval';
+import { printTable, quantile } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,19 +69,6 @@ const LANGUAGES = ['en', 'es', 'fr', 'de', 'ja', 'zh', 'pt', 'it', 'ko', 'ar'];
 function round(x: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-function table(title: string, rows: Record<string, string | number>[]): void {
-  if (rows.length === 0) return;
-  const cols = Object.keys(rows[0]);
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(width[i])).join(' | ') + ' |';
-  process.stdout.write(`\n${title}\n${line(cols)}\n|${width.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
-  for (const r of rows) process.stdout.write(line(cols.map((c) => String(r[c]))) + '\n');
 }
 
 /** Zipf(1) weights: city i gets weight 1/(i+1). */
@@ -277,7 +265,7 @@ async function main(): Promise<void> {
     results.push({ ...row, description: s.description });
     log(`[retrieval.bench] ${s.name}: p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
   }
-  table(`Candidate generation, N=${n} events, k=${k}, ${nReq} requests per scenario (one thread; ms; stage columns are per-stage medians)`, rows);
+  printTable(`Candidate generation, N=${n} events, k=${k}, ${nReq} requests per scenario (one thread; ms; stage columns are per-stage medians)`, rows);
   process.stdout.write(`\nIndex build: ${buildSeconds.toFixed(1)} s (M=16, efConstruction=200). ${cpus().length} CPUs: ${cpus()[0]?.model ?? '?'}.\n`);
 
   const out = {

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type TfBackendChoice } from '@evrec/core';
 import { binaryCrossEntropy, fitModel, initTf, seededInitializer, type TfRuntime } from '@evrec/tf';
+import { quantile } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -78,10 +79,6 @@ function rankerMlp(seed: number): tf.LayersModel {
   });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: binaryCrossEntropy() });
   return model;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 async function benchBackend(rt: TfRuntime): Promise<BackendResult> {
