@@ -7,6 +7,7 @@ import { dayOfWeek, type Events, type Users } from './population.ts';
 import { AliasTable, exponential, logistic, poisson } from './sampling.ts';
 import { areFriends, friendsSince, type SocialGraph } from './social-graph.ts';
 import type { UtcOffsets } from './time-zones.ts';
+import { IntList } from './int-list.ts';
 
 /**
  * The planted signals: every term of the utility a user draws for an event they are shown.
@@ -61,22 +62,6 @@ const DIURNAL = [0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.8, 0.8, 0.8, 0.9, 
 /** Where a regular session's list comes from (after friends' events). */
 const SOURCE_SHARES = [0.55, 0.15, 0.1, 0.07, 0.06, 0.07]; // city live, city trending, city newest, global trending, global random, online (readable)
 
-class IntList {
-  data = new Int32Array(64);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = x;
-  }
-  removeAt(i: number): void {
-    this.data[i] = this.data[--this.length];
-  }
-}
-
 /** A fixed-size ring of recent event ids (trending = recently registered, newest = recently published). */
 class Ring {
   readonly data: Int32Array;
@@ -125,11 +110,11 @@ export async function simulate(input: SimulationInput): Promise<number> {
   const inboxFriends = new Uint8Array(nU * INBOX_SLOTS);
   const inboxInviter = new Int32Array(nU * INBOX_SLOTS).fill(-1);
   const regCount = new Int32Array(nE);
-  const cityLive = cities.map(() => new IntList());
+  const cityLive = cities.map(() => new IntList(64));
   const cityTrending = cities.map(() => new Ring(128));
   const cityNewest = cities.map(() => new Ring(32));
-  const globalLive = new IntList();
-  const onlineLive = new IntList();
+  const globalLive = new IntList(64);
+  const onlineLive = new IntList(64);
   const globalTrending = new Ring(2048);
   const cityOffsetMin = new Int32Array(cities.length);
   const activity = new AliasTable(U.activity);

@@ -1,26 +1,13 @@
 import { MS_PER_DAY, type Friendship, type Rng } from '@evrec/core';
 import { pareto, paretoMean } from './sampling.ts';
 import type { Users } from './population.ts';
+import { IntList } from './int-list.ts';
 
 /** Undirected friendships in CSR form: neighbours of u are `neighbors[offsets[u] .. offsets[u+1])`, sorted. */
 export interface SocialGraph {
   offsets: Int32Array;
   neighbors: Int32Array;
   edges: number;
-}
-
-/** A growable Int32 list (the endpoint pools of preferential attachment). */
-class IntList {
-  data = new Int32Array(16);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = x;
-  }
 }
 
 /** Stable pseudo-random fraction in [0,1) for an unordered pair (friendship age without storing it). */
