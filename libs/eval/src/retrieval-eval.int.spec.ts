@@ -1,28 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MS_PER_DAY, openBundle } from '@evrec/core';
-import { generateWorld, loadDataset, type InMemoryDataset } from '@evrec/data';
-import { loadEmbeddingsComponent, trainEmbeddingsIntoBundle, type EmbeddingsComponent } from '@evrec/embeddings';
+import type { EmbeddingsComponent } from '@evrec/embeddings';
+import type { InMemoryDataset } from '@evrec/data';
 import { retrievalReportHtml } from './report-html.ts';
 import { evaluateRetrieval } from './retrieval-eval.ts';
+import { TINY_SPLIT_AT as T, tinyEvalWorld, type TinyEvalWorld } from './tiny-world.fixture.ts';
 
-const root = await mkdtemp(join(tmpdir(), 'evrec-eval-retrieval-'));
-const T = Date.UTC(2026, 0, 5) + 16 * MS_PER_DAY;
+let world: TinyEvalWorld;
 let ds: InMemoryDataset;
 let embeddings: EmbeddingsComponent;
 
 beforeAll(async () => {
-  await generateWorld({ outDir: join(root, 'world'), preset: 'tiny', seed: 5 });
-  ds = await loadDataset(join(root, 'world'));
-  await trainEmbeddingsIntoBundle({ data: ds, artifactsDir: join(root, 'art'), until: T, publish: false, train: { epochs: 1 } });
-  embeddings = await loadEmbeddingsComponent(await openBundle(join(root, 'art'), { version: 'work' }));
+  world = await tinyEvalWorld('retrieval');
+  ({ dataset: ds, embeddings } = world);
 });
-afterAll(async () => {
-  embeddings?.model.dispose();
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => world?.dispose());
 
 describe('evaluateRetrieval with tower variants', () => {
   it('scores every method on all, cold and warm events, and the ID-only / content-only towers', async () => {
