@@ -3,10 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EvrecError, loadConfig, openBundle, silentProgress, type Event, type OpenedBundle, type ProgressReporter, type WorkBundle } from '@evrec/core';
-import { ANN_DEFAULTS, AnnIndex } from '@evrec/ann';
+import { ANN_DEFAULTS } from '@evrec/ann';
 import type { InMemoryDataset } from '@evrec/data';
 import { loadEmbeddingsComponent } from '@evrec/embeddings';
-import { ANN_COMPONENT, liveEventsAt, vectorsForEvents, type AnnComponentMeta } from '@evrec/retrieval';
+import { ANN_COMPONENT, liveEventsAt, vectorsForEvents, writeAnnComponent, type AnnComponentMeta } from '@evrec/retrieval';
 import { canonicalJson } from './identity.ts';
 import { openRunWork } from './run-dirs.ts';
 
@@ -112,25 +112,18 @@ export async function refreshIndexIntoWork(options: RefreshIndexOptions): Promis
       ef: options.ann?.ef ?? base.ef ?? ANN_DEFAULTS.ef,
       seed: ANN_DEFAULTS.seed,
     };
-    const index = AnnIndex.build(
-      live.map((e, i) => ({ id: e.id, vector: vectors.subarray(i * d, (i + 1) * d) })),
-      { ...params, maxElements: Math.max(1, live.length), progress },
-    );
-    const dir = await work.componentDir(ANN_COMPONENT);
-    await index.save(dir);
-    const meta: AnnComponentMeta = {
+    const meta = await writeAnnComponent(work, {
+      live,
+      vectors,
+      embedded,
+      params,
+      maxElements: Math.max(1, live.length),
       at: options.at,
       horizonDays,
-      count: index.size,
-      dims: d,
-      M: params.M,
-      efConstruction: params.efConstruction,
-      ef: params.ef,
-      embedded,
-      embeddingsTrainedAt: emb.meta.trainedAt,
-      embeddingsUntil: emb.meta.until,
-    };
-    await work.commitComponent(ANN_COMPONENT, { meta: { ...meta, changedEvents: changed.size }, metrics: { count: index.size } });
+      embeddings: emb,
+      extraMeta: { changedEvents: changed.size },
+      progress,
+    });
     return { meta, changed: changed.size, embedded };
   } finally {
     emb.model.dispose();

@@ -123,6 +123,60 @@ export function annParams(ann: BuildIndexIntoBundleOptions['ann'], dims: number)
   };
 }
 
+export interface WriteAnnComponentOptions {
+  /** The events to index, in the row order of `vectors`. */
+  live: readonly Event[];
+  /** `live.length × params.dims` row-major, L2-normalised. */
+  vectors: Float32Array;
+  /** How many of them the event tower placed (no stored vector). */
+  embedded: number;
+  params: Required<Omit<AnnIndexOptions, 'maxElements'>>;
+  /** Capacity to allocate. Default the library's. */
+  maxElements?: number;
+  at: number;
+  horizonDays: number;
+  /** The embeddings the vectors came from (their training time is recorded). */
+  embeddings: Pick<EmbeddingsComponent, 'meta'>;
+  /** Build on a worker thread (the event loop stays free). Default false. */
+  worker?: boolean;
+  /** Extra fields for the component's manifest meta. */
+  extraMeta?: Record<string, unknown>;
+  progress: ProgressReporter;
+}
+
+/**
+ * Builds the index over `live`, saves it as the work bundle's `ann` component and records its
+ * parameters: the one writer behind `buildIndexIntoBundle` and the jobs' index refresh.
+ */
+export async function writeAnnComponent(work: WorkBundle, o: WriteAnnComponentOptions): Promise<AnnComponentMeta> {
+  const dir = await work.componentDir(ANN_COMPONENT);
+  let index: AnnIndex;
+  if (o.worker === true) {
+    index = await buildIndexInWorker({ ...o.params, ids: o.live.map((e) => e.id), vectors: o.vectors, dir, progress: o.progress });
+  } else {
+    const d = o.params.dims;
+    index = AnnIndex.build(
+      o.live.map((e, i) => ({ id: e.id, vector: o.vectors.subarray(i * d, (i + 1) * d) })),
+      { ...o.params, ...(o.maxElements === undefined ? {} : { maxElements: o.maxElements }), progress: o.progress },
+    );
+    await index.save(dir);
+  }
+  const meta: AnnComponentMeta = {
+    at: o.at,
+    horizonDays: o.horizonDays,
+    count: index.size,
+    dims: o.params.dims,
+    M: o.params.M,
+    efConstruction: o.params.efConstruction,
+    ef: o.params.ef,
+    embedded: o.embedded,
+    embeddingsTrainedAt: o.embeddings.meta.trainedAt,
+    embeddingsUntil: o.embeddings.meta.until,
+  };
+  await work.commitComponent(ANN_COMPONENT, { meta: { ...meta, ...o.extraMeta }, metrics: { count: index.size } });
+  return meta;
+}
+
 /**
  * Builds the ANN index over the events live at `at` (see `isLiveAt`) from the work bundle's event
  * vectors (events without one are embedded with the event tower), saves it as the bundle component
@@ -144,31 +198,7 @@ export async function buildIndexIntoBundle(options: BuildIndexIntoBundleOptions)
     const live = liveEventsAt(await eventsOf(options.data, progress), at, horizonDays);
     const { vectors, embedded } = vectorsForEvents(emb, live, progress);
     const params = annParams(options.ann, emb.model.dims);
-    const dir = await work.componentDir(ANN_COMPONENT);
-    let index: AnnIndex;
-    if (options.worker === true) {
-      index = await buildIndexInWorker({ ...params, ids: live.map((e) => e.id), vectors, dir, progress });
-    } else {
-      const d = params.dims;
-      index = AnnIndex.build(
-        live.map((e, i) => ({ id: e.id, vector: vectors.subarray(i * d, (i + 1) * d) })),
-        { ...params, progress },
-      );
-      await index.save(dir);
-    }
-    const meta: AnnComponentMeta = {
-      at,
-      horizonDays,
-      count: index.size,
-      dims: params.dims,
-      M: params.M,
-      efConstruction: params.efConstruction,
-      ef: params.ef,
-      embedded,
-      embeddingsTrainedAt: emb.meta.trainedAt,
-      embeddingsUntil: emb.meta.until,
-    };
-    await work.commitComponent(ANN_COMPONENT, { meta: { ...meta }, metrics: { count: index.size } });
+    const meta = await writeAnnComponent(work, { live, vectors, embedded, params, at, horizonDays, embeddings: emb, worker: options.worker, progress });
     const published = options.publish === false ? undefined : await work.publish();
     return { meta, version: published?.version, seconds: (performance.now() - started) / 1000 };
   } finally {

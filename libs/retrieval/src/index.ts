@@ -44,7 +44,9 @@ export {
   buildIndexIntoBundle,
   loadAnnComponent,
   vectorsForEvents,
+  writeAnnComponent,
   type AnnComponentMeta,
+  type WriteAnnComponentOptions,
   type BuildIndexIntoBundleOptions,
   type BuildIndexIntoBundleResult,
 } from './build-index.ts';
