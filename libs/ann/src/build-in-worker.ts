@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ERROR_CODES, EvrecError, isEvrecError, silentProgress, type ErrorCode, type ProgressReporter } from '@evrec/core';
+import { ERROR_CODES, EvrecError, isEvrecError, silentProgress, startTsWorker, type ErrorCode, type ProgressReporter } from '@evrec/core';
 import { AnnIndex, type AnnIndexOptions } from './ann-index.ts';
 import type { BuildWorkerInput, BuildWorkerMessage } from './build-worker.ts';
 
@@ -29,8 +26,7 @@ export async function buildIndexInWorker(input: BuildInWorkerInput): Promise<Ann
     throw new EvrecError('INVALID_INPUT', `vectors hold ${vectors.length} floats, expected ids.length × dims = ${ids.length * options.dims}`, { field: 'vectors' });
   }
   const data: BuildWorkerInput = { ids, vectors: copy ? vectors.slice() : vectors, dir, options };
-  const worker = new Worker(tsWorkerBootstrap(new URL('./build-worker.ts', import.meta.url).href), {
-    eval: true,
+  const worker = startTsWorker(new URL('./build-worker.ts', import.meta.url), {
     workerData: data,
     transferList: copy ? [] : [data.vectors.buffer as ArrayBuffer],
   });
@@ -57,16 +53,6 @@ export async function buildIndexInWorker(input: BuildInWorkerInput): Promise<Ann
   });
   await worker.terminate();
   return AnnIndex.load(dir);
-}
-
-/**
- * Worker source that registers tsx's ESM loader, then imports the TypeScript entry. On Node 20,
- * `execArgv: ['--import', 'tsx']` does not apply the loader to a worker's own entry file
- * (ERR_UNKNOWN_FILE_EXTENSION), so the worker registers it itself.
- */
-function tsWorkerBootstrap(entryUrl: string): string {
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entryUrl)}); });`;
 }
 
 function isErrorCode(code: string): code is ErrorCode {

@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
       bodyLimitBytes: z.number().int().positive().default(256 * 1024),
       /** Requests per minute per client; 0 disables. Env `EVREC_RATE_LIMIT`. */
       rateLimitPerMinute: z.number().int().min(0).default(0),
+      /** Run the ranker's forward pass on a worker thread beside the serving thread. Env `EVREC_SCORING_THREAD=0` turns it off. */
+      scoringThread: z.boolean().default(true),
     })
     .prefault({}),
   retrieval: z
@@ -78,6 +80,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.EVREC_API_KEY_ON_READS) api.apiKeyOnReads = env.EVREC_API_KEY_ON_READS === '1' || env.EVREC_API_KEY_ON_READS === 'true';
   const rl = num(env, 'EVREC_RATE_LIMIT');
   if (rl !== undefined) api.rateLimitPerMinute = rl;
+  if (env.EVREC_SCORING_THREAD) api.scoringThread = !(env.EVREC_SCORING_THREAD === '0' || env.EVREC_SCORING_THREAD === 'false');
   if (Object.keys(api).length) out.api = api;
   return out;
 }

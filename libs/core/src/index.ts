@@ -9,3 +9,4 @@ export * from './config.ts';
 export * from './logger.ts';
 export * from './bundle.ts';
 export * from './sorted.ts';
+export * from './ts-worker.ts';

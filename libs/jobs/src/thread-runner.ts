@@ -1,19 +1,8 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ERROR_CODES, EvrecError, type ErrorCode, type ProgressReporter } from '@evrec/core';
+import type { Worker } from 'node:worker_threads';
+import { ERROR_CODES, EvrecError, startTsWorker, type ErrorCode, type ProgressReporter } from '@evrec/core';
 import type { RunSpec, RunState } from './schemas.ts';
 import type { StepThreadMessage, StepThreadRequest } from './step-thread.ts';
 import type { HeavyStep } from './steps.ts';
-
-/**
- * Worker source that registers tsx's ESM loader, then imports the TypeScript entry (on Node 20,
- * `execArgv: ['--import', 'tsx']` does not reach a worker's own entry file; @evrec/ann does the same).
- */
-function tsWorkerBootstrap(entryUrl: string): string {
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entryUrl)}); });`;
-}
 
 function isErrorCode(code: string | undefined): code is ErrorCode {
   return code !== undefined && (ERROR_CODES as readonly string[]).includes(code);
@@ -40,7 +29,7 @@ export class StepThreadPool {
   constructor(private readonly maxRunsPerThread = 8) {}
 
   private spawn(): Worker {
-    return new Worker(tsWorkerBootstrap(new URL('./step-thread.ts', import.meta.url).href), { eval: true });
+    return startTsWorker(new URL('./step-thread.ts', import.meta.url));
   }
 
   /** Runs one step; `signal` aborts it (the thread is terminated and not reused). */

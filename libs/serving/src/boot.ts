@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { BundleManager } from './bundle-manager.ts';
 import { ServingEngine, type ServingEngineOptions } from './engine.ts';
 import { EventRecords } from './event-records.ts';
+import { ScoringThread } from './scoring-thread.ts';
 import { ServingMetrics } from './metrics.ts';
 import { createServer, type ServerOptions } from './server.ts';
 
@@ -30,6 +31,13 @@ export interface StartServingOptions {
   clock?: ClockChoice;
   /** TF.js backend. Default `config.tfBackend`. */
   backend?: TfBackendChoice;
+  /**
+   * Run the ranker's forward pass on a worker thread beside the serving thread (one request is
+   * scored while the next is retrieved: about the model's share of a request more throughput on a
+   * multi-core machine). Falls back to the serving thread if the thread fails. Default
+   * `config.api.scoringThread` (true; env EVREC_SCORING_THREAD=0 turns it off).
+   */
+  scoringThread?: boolean;
   /** Bundle following: poll interval (default 5,000 ms) and fs.watch (default on). Pub/sub follows `config.redisUrl`. */
   bundles?: { pollMs?: number; watch?: boolean };
   /** Pipeline knobs (store, bundles, records, clock and metrics are set here). */
@@ -48,6 +56,8 @@ export interface ServingHandle {
   store: FeatureStore;
   records: EventRecords;
   clock: () => number;
+  /** The ranker's worker thread, when `scoringThread` was asked for. */
+  scoringThread?: ScoringThread;
   /** How the clock was chosen, for the start banner. */
   clockNote: string;
   /** Listens on `config.api.host:port`; resolves to the URL. */
@@ -95,6 +105,7 @@ export async function startServing(options: StartServingOptions): Promise<Servin
   const ownStore = options.store === undefined;
   const store = options.store ?? (await createFeatureStore({ redisUrl: config.redisUrl, logPath: options.memoryLogPath, logFsync: 'never' }));
   const records = new EventRecords();
+  const scoringThread = (options.scoringThread ?? config.api.scoringThread) ? ScoringThread.start({ backend: options.backend ?? config.tfBackend, logger: log }) : undefined;
   try {
     if (options.dataDir !== undefined) {
       const ds = await loadDataset(options.dataDir, { progress });
@@ -119,6 +130,7 @@ export async function startServing(options: StartServingOptions): Promise<Servin
       clock,
       stats: store,
       backend: options.backend ?? config.tfBackend,
+      scoringThread,
       pollMs: options.bundles?.pollMs,
       watch: options.bundles?.watch,
       redisUrl: config.redisUrl,
@@ -149,16 +161,19 @@ export async function startServing(options: StartServingOptions): Promise<Servin
       store,
       records,
       clock,
+      scoringThread,
       clockNote: note,
       listen: () => app.listen({ host: config.api.host, port: config.api.port }),
       close: async () => {
         await app.close();
         engine.stop();
         await bundles.close();
+        await scoringThread?.close();
         if (ownStore) await store.close();
       },
     };
   } catch (e) {
+    await scoringThread?.close();
     if (ownStore) await store.close();
     throw e;
   }

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { Redis } from 'ioredis';
 import { BUNDLE_PUBLISHED_CHANNEL, EvrecError, isEvrecError, readCurrentPointer, type ActivityReader, type Logger, type ProgressReporter, type TfBackendChoice } from '@evrec/core';
 import type { CatalogChange, EventRecords } from './event-records.ts';
+import type { ScoringThread } from './scoring-thread.ts';
 import { ServingBundle } from './serving-bundle.ts';
 
 
@@ -16,6 +17,8 @@ export interface BundleManagerOptions {
   stats?: ActivityReader;
   /** TF.js backend. Default auto. */
   backend?: TfBackendChoice;
+  /** Every bundle runs its ranker's forward pass on this thread (see ServingBundle). Default none. */
+  scoringThread?: ScoringThread;
   /** Poll current.json this often (ms), beside fs.watch (which misses changes on some network file systems). 0 disables. Default 5,000. */
   pollMs?: number;
   /** Watch the artefact directory with fs.watch. Default true. */

@@ -311,7 +311,7 @@ export class ServingEngine {
     let scores: ArrayLike<number>;
     if (bundle.ranker !== undefined && events.length > 0) {
       const towers = bundle.ranker.towers !== undefined;
-      scores = bundle.ranker.score({
+      scores = await bundle.score({
         user,
         events,
         context,
@@ -458,7 +458,7 @@ export class ServingEngine {
         const userVector = this.userVector(bundle, userId, user, snapshot.user, context, degraded);
         if (bundle.ranker !== undefined) {
           const towers = bundle.ranker.towers !== undefined;
-          scores = bundle.ranker.score({ user, events, context, snapshot, catalog: this.records, userVector: towers ? userVector : undefined, eventVectors: towers ? bundle.eventVectors(events) : undefined });
+          scores = await bundle.score({ user, events, context, snapshot, catalog: this.records, userVector: towers ? userVector : undefined, eventVectors: towers ? bundle.eventVectors(events) : undefined });
         } else if (userVector !== undefined) {
           // No ranker: the two-tower similarity orders the list.
           const d = bundle.dims;

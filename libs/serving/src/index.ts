@@ -39,4 +39,5 @@ export {
   type RankBody,
   type FeedbackBody,
 } from './input.ts';
+export { ScoringThread, type ScoringThreadOptions } from './scoring-thread.ts';
 export { TtlCache, type TtlCacheOptions } from './ttl-cache.ts';

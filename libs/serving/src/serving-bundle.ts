@@ -12,9 +12,11 @@ import {
 } from '@evrec/core';
 import { AnnIndex, ANN_DEFAULTS } from '@evrec/ann';
 import { loadEmbeddingsComponent, type EmbedUserInput, type EmbeddingsComponent } from '@evrec/embeddings';
-import { loadRankerComponent, RANKER_COMPONENT, type Ranker } from '@evrec/ranker';
+import { join } from 'node:path';
+import { applyCalibration, loadRankerComponent, RANKER_COMPONENT, RANKER_FILES, type Ranker, type RankerScoreInput } from '@evrec/ranker';
 import { ANN_COMPONENT, Catalog, loadAnnComponent, refreshCatalogStats } from '@evrec/retrieval';
 import type { CatalogChange, EventRecords } from './event-records.ts';
+import type { ScoringThread } from './scoring-thread.ts';
 import { verifyBundleOffThread } from './verify-off-thread.ts';
 
 export interface LoadServingBundleOptions {
@@ -34,6 +36,11 @@ export interface LoadServingBundleOptions {
   previous?: ServingBundle;
   /** TF.js backend. Default auto. */
   backend?: TfBackendChoice;
+  /**
+   * Runs the neural ranker's forward pass on this worker thread (the bundle loads its model there
+   * and unloads it when it retires). Default none: scoring on the calling thread.
+   */
+  scoringThread?: ScoringThread;
   /** Longest synchronous slice of catalogue work before yielding to the event loop (keeps the old bundle serving), ms. Default 20. */
   sliceMs?: number;
   progress?: ProgressReporter;
@@ -44,6 +51,8 @@ export interface LoadServingBundleOptions {
 export interface LoadInfo {
   ms: number;
   phases: Record<'verify' | 'models' | 'index' | 'catalog' | 'stats' | 'smoke', number>;
+  /** The ranker's forward pass runs on the scoring thread (false: on the serving thread). */
+  scoringThread: boolean;
   /** Events in the catalogue records. */
   events: number;
   /** Events added to (or re-embedded in) the index at load. */
@@ -77,6 +86,8 @@ export class ServingBundle {
   private refs = 0;
   private retired = false;
   private disposed = false;
+  /** Where the ranker's forward pass runs; undefined: on the calling thread. */
+  private thread: ScoringThread | undefined;
 
   private constructor(
     readonly version: string,
@@ -196,9 +207,11 @@ export class ServingBundle {
       const userRows = new Map<string, number>();
       emb.userIds.forEach((id, i) => userRows.set(id, i));
       phase('stats');
-      const info: LoadInfo = { ms: 0, phases, events: total, added: indexed, embedded, removed, ranker: ranker !== undefined, annComponent: hasAnn };
+      const info: LoadInfo = { ms: 0, phases, events: total, added: indexed, embedded, removed, ranker: ranker !== undefined, annComponent: hasAnn, scoringThread: false };
       const bundle = new ServingBundle(opened.version, opened, emb, ranker, index, catalog, userRows, options.clock, info);
       bundle.smokeTest(at);
+      if (ranker !== undefined && options.scoringThread?.alive === true) await bundle.attachScoringThread(options.scoringThread, at, options.logger);
+      info.scoringThread = bundle.thread !== undefined;
       phase('smoke');
       info.ms = Math.round(performance.now() - started);
       return bundle;
@@ -268,6 +281,56 @@ export class ServingBundle {
     const hits = this.index.size > 0 ? this.index.search(uv, Math.min(5, this.index.size)) : [];
     if (hits.some((h) => !Number.isFinite(h.score))) fail('the index returned non-finite scores');
     if (this.ranker === undefined) return;
+    const input = this.smokeInput(at);
+    const scores = this.ranker.score(input);
+    if (scores.length !== input.events.length || ![...scores].every((s) => Number.isFinite(s) && s >= 0 && s <= 1)) fail('the ranker returned scores outside [0, 1]');
+  }
+
+  /**
+   * Loads the ranker's network on `thread` and checks that it answers what the serving thread
+   * computes for the smoke request; on any failure the bundle keeps scoring on its own thread.
+   */
+  private async attachScoringThread(thread: ScoringThread, at: number, logger: LoadServingBundleOptions['logger']): Promise<void> {
+    const ranker = this.ranker;
+    if (ranker === undefined) return;
+    try {
+      await thread.load(this.version, join(this.opened.path(RANKER_COMPONENT), RANKER_FILES.nn), ranker.layout);
+      const x = ranker.modelInput(this.smokeInput(at));
+      const here = ranker.logits('nn', x);
+      const there = await thread.logits(this.version, x);
+      const worst = here.reduce((m, v, i) => Math.max(m, Math.abs(v - there[i])), 0);
+      if (!(worst <= 1e-3)) throw new EvrecError('CORRUPT_ARTIFACT', `scoring thread disagrees with the serving thread by ${worst} on the smoke request`);
+      this.thread = thread;
+    } catch (e) {
+      thread.unload(this.version);
+      logger?.warn({ version: this.version, error: (e as Error).message }, 'scoring thread unavailable for this bundle: ranking on the serving thread');
+    }
+  }
+
+  /**
+   * Calibrated P(register) of the neural ranker for one request's candidates: the input is prepared
+   * here, the forward pass runs on the scoring thread when there is one (falling back to this
+   * thread if it fails), calibration here.
+   */
+  async score(input: RankerScoreInput): Promise<Float32Array> {
+    const ranker = this.ranker;
+    if (ranker === undefined) throw new EvrecError('INTERNAL', `bundle ${this.version} has no ranker`);
+    const x = ranker.modelInput(input);
+    const thread = this.thread;
+    if (thread !== undefined && thread.alive) {
+      try {
+        return applyCalibration(ranker.calibration.nn, await thread.logits(this.version, x));
+      } catch {
+        // A timeout or a dead thread: this request is scored here (the thread reports its own death).
+      }
+    }
+    return ranker.probabilities('nn', x);
+  }
+
+  /** A request of an anonymous user for a few indexed events (or one made-up event in an empty index). */
+  private smokeInput(at: number): RankerScoreInput {
+    const uv = this.embedUser({ history: [], context: { at } });
+    const hits = this.index.size > 0 ? this.index.search(uv, Math.min(5, this.index.size)) : [];
     let events = hits.map((h) => this.catalog.get(h.id)).filter((e): e is Event => e !== undefined);
     if (events.length === 0) events = [{ id: '__smoke_event__', startsAt: at + 86_400_000 }];
     const userId = '__smoke_user__';
@@ -276,8 +339,7 @@ export class ServingBundle {
       user: { userId, friendIds: [], history: [], registeredEventIds: [], dismissedEventIds: [] },
       events: Object.fromEntries(events.map((e) => [e.id, emptyEventActivity()])),
     };
-    const scores = this.ranker.score({ user: { id: userId }, events, context: { at }, snapshot, catalog: this.catalog, userVector: uv, eventVectors: this.eventVectors(events) });
-    if (scores.length !== events.length || ![...scores].every((s) => Number.isFinite(s) && s >= 0 && s <= 1)) fail('the ranker returned scores outside [0, 1]');
+    return { user: { id: userId }, events, context: { at }, snapshot, catalog: this.catalog, userVector: uv, eventVectors: this.eventVectors(events) };
   }
 
   /** Takes a lease for one request. */
@@ -308,6 +370,7 @@ export class ServingBundle {
   private dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.thread?.unload(this.version);
     if (this.ranker !== undefined) this.ranker.dispose();
     // The ranker owns the embeddings it loaded for its towers; otherwise they are ours.
     if (this.ranker?.towers?.component !== this.embeddings) this.embeddings.model.dispose();

@@ -1,14 +1,5 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ERROR_CODES, EvrecError, type ErrorCode } from '@evrec/core';
+import { ERROR_CODES, EvrecError, startTsWorker, type ErrorCode } from '@evrec/core';
 import type { VerifyWorkerMessage } from './verify-worker.ts';
-
-/** Worker source that registers tsx (everything here runs from TypeScript sources) and imports the entry. */
-function tsWorkerBootstrap(entryUrl: string): string {
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entryUrl)}); });`;
-}
 
 /**
  * Verifies every checksum of a bundle directory (core's `verifyBundleDir`) on a worker thread.
@@ -18,7 +9,7 @@ function tsWorkerBootstrap(entryUrl: string): string {
  * (CORRUPT_ARTIFACT naming the first bad file).
  */
 export async function verifyBundleOffThread(dir: string): Promise<void> {
-  const worker = new Worker(tsWorkerBootstrap(new URL('./verify-worker.ts', import.meta.url).href), { eval: true, workerData: { dir } });
+  const worker = startTsWorker(new URL('./verify-worker.ts', import.meta.url), { workerData: { dir } });
   try {
     await new Promise<void>((resolve, reject) => {
       let settled = false;

@@ -7,7 +7,7 @@
  * the middle (the server must swap it in with zero failed requests).
  *
  *   npx tsx tools/bench/src/api-load.bench.ts [--events 100000] [--users 100000] [--duration 20]
- *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild]
+ *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only]
  *
  * The world and bundle are built once per size under --work (default tmp/bench-api/<events>x<users>)
  * and reused. The models are trained on the small synthetic world of @evrec/data with the default
@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     swap: { type: 'boolean', default: false },
     work: { type: 'string' },
     rebuild: { type: 'boolean', default: false },
+    'build-only': { type: 'boolean', default: false },
     port: { type: 'string', default: '18480' },
     seed: { type: 'string', default: '42' },
   },
@@ -335,6 +336,10 @@ function stageRows(h: Histograms, unit = 1000): StageRow[] {
 // ───────────────────────────── run ─────────────────────────────
 
 const ready = await worldReady();
+if (args['build-only']) {
+  log(`world and bundle ready under ${WORK} (build-only: no load run)`);
+  process.exit(0);
+}
 const T = ready.at + MS_PER_HOUR;
 const server = await startServer(ready.at);
 log(`server up at ${server.url} in ${server.startSeconds.toFixed(1)} s`);

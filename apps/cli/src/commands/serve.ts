@@ -14,6 +14,8 @@ interface ServeFlags {
   log?: string;
   materialize?: boolean;
   pollMs?: string;
+  /** false with --no-scoring-thread. */
+  scoringThread?: boolean;
 }
 
 function clockFlag(value: string): ClockChoice {
@@ -39,7 +41,7 @@ async function banner(h: ServingHandle, url: string, apiKey: string | undefined)
   const click = JSON.stringify({ interactions: [{ id: `demo-${Date.now()}`, userId: example.userId, eventId, type: 'click', at: h.clock() }] });
   return [
     `evrec API listening on ${url}`,
-    `  bundle ${b.version} (${b.index.size} events indexed, ${h.records.size} in the catalogue), ${h.store.kind} store, clock ${h.clockNote}`,
+    `  bundle ${b.version} (${b.index.size} events indexed, ${h.records.size} in the catalogue), ${h.store.kind} store, ranker on ${b.loadInfo.scoringThread ? `a scoring thread (${h.scoringThread?.backend ?? '?'})` : 'the serving thread'}, clock ${h.clockNote}`,
     `  docs:     ${url}/docs   (OpenAPI ${url}/openapi.json, metrics ${url}/metrics)`,
     `  try:      curl -s '${url}${path}'${apiKey === undefined ? '' : keyHeader}    # ${example.status === 200 ? `${example.items.length} items now` : `HTTP ${example.status}`}`,
     `  feedback: curl -s -X POST '${url}/v1/feedback' -H 'content-type: application/json'${keyHeader} -d '${click}'`,
@@ -61,6 +63,7 @@ export function register(program: Command): void {
     .option('--log <path>', 'embedded store: append-only log so feedback survives restarts')
     .option('--materialize', 'with REDIS_URL: also materialise --data into Redis (idempotent)')
     .option('--poll-ms <n>', 'check the current bundle pointer this often besides fs.watch (default 5000)')
+    .option('--no-scoring-thread', 'run the ranker on the serving thread instead of a worker thread beside it (default: a worker thread; env EVREC_SCORING_THREAD=0)')
     .action(async (flags: ServeFlags) => {
       const overrides: Record<string, unknown> = {};
       const api: Record<string, unknown> = {};
@@ -71,6 +74,7 @@ export function register(program: Command): void {
         api.port = port;
       }
       if (flags.host !== undefined) api.host = flags.host;
+      if (flags.scoringThread === false) api.scoringThread = false;
       overrides.api = api;
       const config = loadConfig({ overrides });
       const dataDir = flags.data ?? (config.redisUrl === undefined ? config.dataDir : process.env.EVREC_DATA);
