@@ -7,7 +7,7 @@
  * the middle (the server must swap it in with zero failed requests).
  *
  *   npx tsx tools/bench/src/api-load.bench.ts [--events 100000] [--users 100000] [--duration 20]
- *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only]
+ *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread]
  *
  * The world and bundle are built once per size under --work (default tmp/bench-api/<events>x<users>)
  * and reused. The models are trained on the small synthetic world of @evrec/data with the default
@@ -58,6 +58,8 @@ const { values: args } = parseArgs({
     work: { type: 'string' },
     rebuild: { type: 'boolean', default: false },
     'build-only': { type: 'boolean', default: false },
+    /** Score on the serving thread (the server's --no-scoring-thread), to measure what the scoring thread buys. */
+    'no-scoring-thread': { type: 'boolean', default: false },
     port: { type: 'string', default: '18480' },
     seed: { type: 'string', default: '42' },
   },
@@ -247,7 +249,7 @@ async function worldReady(): Promise<Ready> {
 async function startServer(at: number): Promise<{ proc: ChildProcess; url: string; startSeconds: number }> {
   const t0 = performance.now();
   const proc = spawn(process.execPath, ['apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
-    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', NODE_OPTIONS: `--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}` },
+    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: `--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -427,7 +429,7 @@ try {
 // ───────────────────────────── report ─────────────────────────────
 
 const f = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
-console.log(`api-load: ${N_EVENTS.toLocaleString('en-US')} events, ${N_USERS.toLocaleString('en-US')} users, GET recommendations (limit 20) as of ${new Date(T).toISOString()}; ${cpus().length} cpus (server, autocannon and the OS share them)`);
+console.log(`api-load: ${N_EVENTS.toLocaleString('en-US')} events, ${N_USERS.toLocaleString('en-US')} users, GET recommendations (limit 20) as of ${new Date(T).toISOString()}, ranker on ${args['no-scoring-thread'] ? 'the serving thread' : 'a scoring thread'}; ${cpus().length} cpus (server, autocannon and the OS share them)`);
 for (const p of phases) {
   const failed = p.failed.non2xx + p.failed.errors + p.failed.timeouts;
   console.log(`\n${p.name}: ${f(p.requestsPerSecond)} req/s, client latency p50 ${f(p.latencyMs.p50)} ms, p90 ${f(p.latencyMs.p90)} ms, p99 ${f(p.latencyMs.p99)} ms, max ${f(p.latencyMs.max)} ms; failed ${failed} (non-2xx ${p.failed.non2xx}, errors ${p.failed.errors}, timeouts ${p.failed.timeouts})`);
@@ -448,13 +450,13 @@ const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as
 const run = {
   at: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
-  params: { events: N_EVENTS, users: N_USERS, interactionsPerUser: PER_USER, friendsPerUser: FRIENDS, connections: CONNECTIONS, rate: RATE ?? null, durationSeconds: DURATION, swap: args.swap, limit: 20 },
+  params: { events: N_EVENTS, users: N_USERS, interactionsPerUser: PER_USER, friendsPerUser: FRIENDS, connections: CONNECTIONS, rate: RATE ?? null, durationSeconds: DURATION, swap: args.swap, limit: 20, scoringThread: !args['no-scoring-thread'] },
   build: { seconds: ready.buildSeconds, serverStartSeconds: server.startSeconds },
   phases,
   totalSeconds: (performance.now() - started) / 1000,
 };
 // One file, the latest run per mode (plain / swap) and size.
-const runs = ((previous.runs ?? []) as Array<typeof run>).filter((r) => !(r.params.events === N_EVENTS && r.params.users === N_USERS && r.params.swap === args.swap));
+const runs = ((previous.runs ?? []) as Array<typeof run>).filter((r) => !(r.params.events === N_EVENTS && r.params.users === N_USERS && r.params.swap === args.swap && r.params.scoringThread === !args['no-scoring-thread']));
 await writeFile(file, JSON.stringify({ bench: 'api-load', runs: [...runs, run] }, null, 2) + '\n');
 const failedTotal = phases.reduce((n, p) => n + p.failed.non2xx + p.failed.errors + p.failed.timeouts, 0);
 if (args.swap && failedTotal > 0) {
