@@ -82,6 +82,11 @@ export interface RankerScoreInput {
   userVector?: Float32Array;
   /** Two-tower event vectors, one per candidate; looked up or embedded when absent (towers only). */
   eventVectors?: readonly Float32Array[];
+  /**
+   * Event text vectors to use instead of the ranker's own cache (a server shares one warmed cache
+   * across bundle versions). Must have the ranker's text dimensions; default the ranker's cache.
+   */
+  textCache?: EventTextCache;
 }
 
 /** The serving face of a trained ranker. */
@@ -131,7 +136,7 @@ export class Ranker implements RankerComponent {
   /** Model input for a request: the serving feature path (assemble → encode → tower vectors). */
   modelInput(input: RankerScoreInput): ModelInput {
     const user = input.user ?? { id: input.snapshot.user.userId };
-    const batch = assembleFeatures({ user, events: input.events, context: input.context, snapshot: input.snapshot, catalog: input.catalog, textCache: this.textCache });
+    const batch = assembleFeatures({ user, events: input.events, context: input.context, snapshot: input.snapshot, catalog: input.catalog, textCache: input.textCache?.dims === this.textCache.dims ? input.textCache : this.textCache });
     const enc = encodeBatch(this.spec, batch);
     const x: ModelInput = { rows: enc.rows, dense: enc.dense, categorical: enc.categorical };
     if (this.towers) {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MS_PER_HOUR } from '@evrec/core';
 import type { ServingHandle } from './boot.ts';
 import type { RankResponse, RecommendationsResponse } from './engine.ts';
-import { buildTestWorld, removeTestWorld, startTestServing, testConfig, type TestWorld } from './test-world.fixture.ts';
+import { isIndexable } from './serving-bundle.ts';
+import { TEST_API_KEY, buildTestWorld, removeTestWorld, startTestServing, testConfig, type TestWorld } from './test-world.fixture.ts';
 
 let world: TestWorld;
 let T: number;
@@ -78,3 +79,26 @@ describe('scoring thread', () => {
     for (const [id, s] of scoresById(after)) expect(s).toBeCloseTo(sb.get(id) ?? NaN, 5);
   });
 });
+
+describe('shared event text cache', () => {
+  it('is warmed with every upcoming event in the background, and a changed event is re-hashed', async () => {
+    const h = onServingThread;
+    const deadline = Date.now() + 30_000;
+    while (!h.bundles.textCacheWarmUp.finished && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(h.bundles.textCacheWarmUp.finished).toBe(true);
+    const upcoming = [...h.records.values()].filter((e) => isIndexable(e, world.at)).map((e) => e.id);
+    expect(upcoming.length).toBeGreaterThan(10);
+    expect(h.bundles.textCacheWarmUp.total).toBe(upcoming.length);
+    for (const id of upcoming) expect(h.bundles.textCache.has(id)).toBe(true);
+
+    const id = upcoming[0];
+    const event = { ...h.records.get(id), id, title: 'A completely new title' };
+    const put = await h.app.inject({ method: 'PUT', url: `/v1/events/${id}`, headers: { 'x-api-key': TEST_API_KEY }, payload: event });
+    expect(put.statusCode).toBe(200);
+    expect(h.bundles.textCache.has(id)).toBe(false);
+    const r = await h.app.inject({ method: 'POST', url: '/v1/rank', payload: { userId: [...world.dataset.users.keys()][0], eventIds: [id], context: { at: T } } });
+    expect(r.statusCode).toBe(200);
+    expect(h.bundles.textCache.has(id)).toBe(true);
+  });
+});
+

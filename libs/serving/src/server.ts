@@ -202,7 +202,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
   app.get('/v1/bundle', { config: { access: 'read' }, schema: schema('GET /v1/bundle') }, async () => {
     const b = engine.bundles.current;
-    return { version: b.version, manifest: { createdAt: b.opened.manifest.createdAt, data: b.opened.manifest.data, components: Object.keys(b.opened.manifest.components) }, load: b.loadInfo, lastReloadError: engine.bundles.lastError?.message ?? null };
+    return { version: b.version, manifest: { createdAt: b.opened.manifest.createdAt, data: b.opened.manifest.data, components: Object.keys(b.opened.manifest.components) }, load: b.loadInfo, lastReloadError: engine.bundles.lastError?.message ?? null, textCache: { entries: engine.bundles.textCache.size, warmUp: engine.bundles.textCacheWarmUp } };
   });
   app.post('/v1/bundle/reload', { config: { access: 'write' }, schema: schema('POST /v1/bundle/reload') }, async () => {
     const o = await engine.bundles.reload('manual');

@@ -13,6 +13,7 @@ import {
 import { AnnIndex, ANN_DEFAULTS } from '@evrec/ann';
 import { loadEmbeddingsComponent, type EmbedUserInput, type EmbeddingsComponent } from '@evrec/embeddings';
 import { join } from 'node:path';
+import type { EventTextCache } from '@evrec/features';
 import { applyCalibration, loadRankerComponent, RANKER_COMPONENT, RANKER_FILES, type Ranker, type RankerScoreInput } from '@evrec/ranker';
 import { ANN_COMPONENT, Catalog, loadAnnComponent, refreshCatalogStats } from '@evrec/retrieval';
 import type { CatalogChange, EventRecords } from './event-records.ts';
@@ -41,6 +42,8 @@ export interface LoadServingBundleOptions {
    * and unloads it when it retires). Default none: scoring on the calling thread.
    */
   scoringThread?: ScoringThread;
+  /** Event text vectors shared across bundle versions (the ranker's own cache when absent or of other dimensions). */
+  textCache?: EventTextCache;
   /** Longest synchronous slice of catalogue work before yielding to the event loop (keeps the old bundle serving), ms. Default 20. */
   sliceMs?: number;
   progress?: ProgressReporter;
@@ -88,6 +91,8 @@ export class ServingBundle {
   private disposed = false;
   /** Where the ranker's forward pass runs; undefined: on the calling thread. */
   private thread: ScoringThread | undefined;
+  /** Shared event text vectors for the ranker's features (see LoadServingBundleOptions.textCache). */
+  private textCache: EventTextCache | undefined;
 
   private constructor(
     readonly version: string,
@@ -209,6 +214,7 @@ export class ServingBundle {
       phase('stats');
       const info: LoadInfo = { ms: 0, phases, events: total, added: indexed, embedded, removed, ranker: ranker !== undefined, annComponent: hasAnn, scoringThread: false };
       const bundle = new ServingBundle(opened.version, opened, emb, ranker, index, catalog, userRows, options.clock, info);
+      bundle.textCache = options.textCache;
       bundle.smokeTest(at);
       if (ranker !== undefined && options.scoringThread?.alive === true) await bundle.attachScoringThread(options.scoringThread, at, options.logger);
       info.scoringThread = bundle.thread !== undefined;
@@ -315,7 +321,7 @@ export class ServingBundle {
   async score(input: RankerScoreInput): Promise<Float32Array> {
     const ranker = this.ranker;
     if (ranker === undefined) throw new EvrecError('INTERNAL', `bundle ${this.version} has no ranker`);
-    const x = ranker.modelInput(input);
+    const x = ranker.modelInput({ ...input, textCache: input.textCache ?? this.textCache });
     const thread = this.thread;
     if (thread !== undefined && thread.alive) {
       try {
