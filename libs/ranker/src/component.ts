@@ -47,7 +47,17 @@ export const RankerMetaSchema = z.object({
   positives: z.record(z.string(), z.number()),
   positivesOrigin: z.string(),
   loss: z.string(),
-  network: z.object({ hidden: z.array(z.number().int().positive()), dropout: z.number(), l2: z.number(), categoricalDims: z.number().int().positive(), learningRate: z.number() }),
+  /** Rankers trained before the wide & deep network were a plain MLP (the defaults of the two new fields). */
+  network: z.object({
+    architecture: z.enum(['wide-deep', 'mlp']).default('mlp'),
+    hidden: z.array(z.number().int().positive()),
+    dropout: z.number(),
+    l2: z.number(),
+    categoricalDims: z.number().int().positive(),
+    learningRate: z.number(),
+    crosses: z.boolean().default(false),
+    embedIds: z.boolean().default(true),
+  }),
   layout: z.object({ denseWidth: z.number().int().min(0), categoricalOffsets: z.array(z.number().int().min(0)), categoricalRows: z.number().int().min(0), towerDims: z.number().int().min(0) }),
   /** Two-tower inputs: null when trained without them. */
   towers: z

@@ -1,5 +1,5 @@
-import { silentProgress, type ProgressReporter } from '@evrec/core';
-import { evaluateRankings, logLoss, prAuc, rocAuc } from '@evrec/metrics';
+import { EvrecError, silentProgress, type ProgressReporter } from '@evrec/core';
+import { evaluateRankings, logLoss, pairedBootstrapCi, prAuc, rocAuc } from '@evrec/metrics';
 import type { Ranker } from './component.ts';
 import { assembleExamples, encodeGroups, type FeatureContext } from './featurize.ts';
 import type { PopularityIndex } from './popularity.ts';
@@ -13,25 +13,48 @@ export interface ExposureFigures {
   /** Calibrated models only: log-loss and the mean probability (compare with the positive rate). */
   logLoss?: number;
   meanPredicted?: number;
-  /** MAP@k, nDCG@k and MRR per user (users with ≥ 1 positive exposure), over that user's exposed events ranked by score. */
+  /** MAP@k and nDCG@k at the report's first cut-off `k`; MRR (whole list) — per user (users with ≥ 1 positive exposure), over that user's exposed events ranked by score. */
   map: number;
   ndcg: number;
   mrr: number;
+  /** MAP and nDCG at every cut-off of `ks` (keys `"10"`, `"200"`). */
+  atK: Record<string, { map: number; ndcg: number }>;
 }
 
 export interface ExposureReport {
-  /** Cut-off of MAP and nDCG. */
+  /** First cut-off (of `map` and `ndcg`). */
   k: number;
+  /** Every cut-off of `atK`, ascending. */
+  ks: number[];
   rows: number;
   positives: number;
   /** Users averaged over by the ranking metrics. */
   users: number;
   models: Record<'nn' | 'lr' | 'popularity', ExposureFigures>;
+  /** NN − LR and NN − popularity on MAP@k and nDCG@k for every k: paired bootstrap over users. */
+  comparisons: ExposureComparison[];
+}
+
+/** A paired bootstrap CI (users resampled) of the NN's per-user metric minus a baseline's. */
+export interface ExposureComparison {
+  baseline: 'lr' | 'popularity';
+  /** e.g. `map@10`. */
+  metric: string;
+  estimate: number;
+  /** 95% percentile interval. */
+  lower: number;
+  upper: number;
+  /** Share of resamples with a difference ≤ 0 (a one-sided p-value of "the NN beats it"). */
+  shareAtOrBelowZero: number;
 }
 
 export interface EvaluateExposuresOptions {
-  /** Cut-off of MAP and nDCG. Default 10. */
-  k?: number;
+  /** Cut-offs of MAP and nDCG. Default [10, 200] (200: the Kaggle 2013 metric, MAP@200). */
+  ks?: readonly number[];
+  /** Bootstrap resamples of the comparisons. Default 1000. */
+  bootstrapResamples?: number;
+  /** Seed of the bootstrap. Default 42. */
+  seed?: number;
   progress?: ProgressReporter;
 }
 
@@ -48,7 +71,9 @@ function mean(xs: ArrayLike<number>): number {
  * score and any positive label) and averages MAP@k, nDCG@k and MRR over users with a positive.
  */
 export async function evaluateExposures(ranker: Ranker, ctx: FeatureContext, examples: readonly RankerExample[], popularity: PopularityIndex, options: EvaluateExposuresOptions = {}): Promise<ExposureReport> {
-  const k = options.k ?? 10;
+  const ks = [...new Set(options.ks ?? [10, 200])].sort((a, b) => a - b);
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new EvrecError('INVALID_INPUT', `cut-offs must be positive integers, got [${ks.join(', ')}]`, { field: 'ks' });
+  const k = ks[0];
   const groups = await assembleExamples(ctx, examples, options.progress ?? silentProgress, 'ranker.features.test');
   const m = encodeGroups(ranker.spec, groups, { ...ctx, towers: ranker.towers });
   const scores = {
@@ -61,6 +86,7 @@ export async function evaluateExposures(ranker: Ranker, ctx: FeatureContext, exa
 
   const models = {} as ExposureReport['models'];
   let users = 0;
+  const perUser = {} as Record<'nn' | 'lr' | 'popularity', Record<string, Float64Array>>;
   for (const name of ['nn', 'lr', 'popularity'] as const) {
     const s = scores[name];
     const best = new Map<string, Map<string, { score: number; label: number }>>();
@@ -77,9 +103,12 @@ export async function evaluateExposures(ranker: Ranker, ctx: FeatureContext, exa
       rankings.set(u, entries.map(([e]) => e));
       relevant.set(u, new Set(entries.filter(([, v]) => v.label === 1).map(([e]) => e)));
     }
-    const report = evaluateRankings(rankings, relevant, [k]);
+    const report = evaluateRankings(rankings, relevant, ks, { keepPerUser: true });
+    perUser[name] = report.perUser?.values ?? {};
     users = report.users;
     const row = report.rows[0];
+    const atK: Record<string, { map: number; ndcg: number }> = {};
+    for (const r of report.rows) atK[String(r.k)] = { map: r.map, ndcg: r.ndcg };
     models[name] = {
       auc: rocAuc(m.labels, s),
       prAuc: prAuc(m.labels, s),
@@ -88,7 +117,18 @@ export async function evaluateExposures(ranker: Ranker, ctx: FeatureContext, exa
       map: row.map,
       ndcg: row.ndcg,
       mrr: row.mrr,
+      atK,
     };
   }
-  return { k, rows: m.rows, positives, users, models };
+  const comparisons: ExposureComparison[] = [];
+  for (const baseline of ['lr', 'popularity'] as const) {
+    for (const metric of ks.flatMap((c) => [`map@${c}`, `ndcg@${c}`])) {
+      const a = perUser.nn[metric];
+      const b = perUser[baseline][metric];
+      if (a === undefined || b === undefined || a.length === 0) continue;
+      const ci = pairedBootstrapCi(a, b, { resamples: options.bootstrapResamples ?? 1000, seed: `${options.seed ?? 42}:${metric}:${baseline}` });
+      comparisons.push({ baseline, metric, estimate: ci.estimate, lower: ci.lower, upper: ci.upper, shareAtOrBelowZero: ci.shareAtOrBelowZero });
+    }
+  }
+  return { k, ks, rows: m.rows, positives, users, models, comparisons };
 }

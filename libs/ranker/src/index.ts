@@ -1,7 +1,8 @@
 /**
  * @evrec/ranker — the pointwise ranker: point-in-time training sets (impressions, organic
- * positives, dismissals, random and hard negatives), a neural ranker (MLP over encoded features,
- * hashed-id embeddings and optional two-tower vectors) beside a logistic-regression baseline,
+ * positives, dismissals, random and hard negatives), a wide & deep neural ranker (the baseline's
+ * linear part, warm-started from it, plus an MLP over encoded features and optional two-tower
+ * vectors and their product) beside a logistic-regression baseline,
  * calibration to P(register | exposure), the `ranker` bundle component and fast scoring.
  */
 export {
@@ -43,7 +44,21 @@ export {
   type FitCalibrationOptions,
 } from './calibration.ts';
 export { weightedRankerLoss, RANKER_LOSSES, type RankerLossName, type RankerLossOptions } from './loss.ts';
-export { DEFAULT_NETWORK, buildRankerNetwork, buildLogisticRegression, inputLayout, predictLogits, type RankerNetworkOptions, type InputLayout, type ModelInput } from './network.ts';
+export {
+  DEFAULT_NETWORK,
+  RANKER_ARCHITECTURES,
+  SeededDropout,
+  buildRankerNetwork,
+  buildLogisticRegression,
+  copyWideFromBaseline,
+  freezeWide,
+  inputLayout,
+  predictLogits,
+  type RankerArchitecture,
+  type RankerNetworkOptions,
+  type InputLayout,
+  type ModelInput,
+} from './network.ts';
 export { PopularityIndex } from './popularity.ts';
 export {
   Ranker,
@@ -63,6 +78,8 @@ export {
   trainRanker,
   rankerCuts,
   flattenReport,
+  WIDE_STARTS,
+  type WideStart,
   type TrainRankerOptions,
   type TrainRankerResult,
   type RankerTrainingReport,
@@ -71,5 +88,5 @@ export {
   type FitSummary,
 } from './train.ts';
 export { trainRankerIntoBundle, type TrainRankerIntoBundleOptions, type TrainRankerIntoBundleResult, type TowerSource } from './bundle.ts';
-export { evaluateExposures, type ExposureReport, type ExposureFigures, type EvaluateExposuresOptions } from './evaluate.ts';
+export { evaluateExposures, type ExposureReport, type ExposureFigures, type ExposureComparison, type EvaluateExposuresOptions } from './evaluate.ts';
 export { rankCandidates, type CandidateRow, type RankCandidatesOptions, type RankedUser } from './rank-candidates.ts';

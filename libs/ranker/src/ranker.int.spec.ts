@@ -16,7 +16,7 @@ let report: RankerTrainingReport;
 beforeAll(async () => {
   await generateWorld({ preset: 'tiny', seed: 7, outDir: join(root, 'world') });
   ds = await loadDataset(join(root, 'world'));
-  // Small network, few epochs, no dropout (TF.js dropout masks are not seeded): seconds on one WASM thread, repeatable.
+  // Small deep part, few epochs, no dropout (too little data to need it): seconds on one WASM thread, repeatable.
   ({ ranker, report } = await trainRanker(ds, { testFraction: 0.2, epochs: 8, network: { hidden: [64, 32], dropout: 0 }, seed: 3 }));
 });
 
@@ -43,6 +43,25 @@ describe('trainRanker on a tiny synthetic world', () => {
     expect(test).toBeDefined();
     expect(test?.models.nn.auc).toBeGreaterThan(test?.models.popularity.auc ?? 1);
     expect(report.train.bySource.random.examples).toBeGreaterThan(0);
+  });
+
+  it('is a wide & deep network whose wide part is the trained baseline, and reports MAP/nDCG@10 and @200 with NN − baseline CIs', () => {
+    expect(ranker.meta.network.architecture).toBe('wide-deep');
+    // Frozen wide part = the LR's weights, exactly.
+    const wide = ranker.nn.getLayer('wide_logit').getWeights().map((w) => Array.from(w.dataSync()));
+    const lr = ranker.lr.getLayer('logit').getWeights().map((w) => Array.from(w.dataSync()));
+    expect(wide).toEqual(lr);
+    const test = report.testReport;
+    if (test === undefined) throw new Error('no test report');
+    expect(test.ks).toEqual([10, 200]);
+    expect(test.models.nn.atK['10'].map).toBe(test.models.nn.map);
+    expect(test.models.nn.atK['200'].map).toBeGreaterThan(0);
+    expect(test.comparisons.map((c) => `${c.metric} ${c.baseline}`)).toEqual(['map@10 lr', 'ndcg@10 lr', 'map@200 lr', 'ndcg@200 lr', 'map@10 popularity', 'ndcg@10 popularity', 'map@200 popularity', 'ndcg@200 popularity']);
+    const c = test.comparisons[0];
+    expect(c.estimate).toBeCloseTo(test.models.nn.map - test.models.lr.map, 10);
+    expect(c.lower).toBeLessThanOrEqual(c.estimate);
+    expect(c.upper).toBeGreaterThanOrEqual(c.estimate);
+    expect(ranker.metrics['test.nn.map@200']).toBe(test.models.nn.atK['200'].map);
   });
 
   it('is calibrated: on the held-out test part the mean probability is close to the observed positive rate', () => {

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
     };
     const cpu = cpus()[0]?.model ?? '?';
     console.log(`\nranker on ${runtime.backend}${runtime.details.simd ? ' + SIMD' : ''}: ${ds.manifest.name}, ${ds.interactions.length} interactions; Node ${process.version}, ${cpus().length} cores (${cpu})`);
-    console.log(`NN ${training.inputs.denseWidth} dense + ${training.inputs.categoricalOffsets.length} hashed ids (${training.inputs.categoricalRows}-row table) → ${training.hidden.join('/')} → 1, focal loss, Adam, batch 512`);
+    console.log(`NN ${training.inputs.denseWidth} dense + ${training.inputs.categoricalOffsets.length} hashed ids (${training.inputs.categoricalRows}-row table) → ${ranker.meta.network.architecture} ${training.hidden.join('/')} → 1, ${ranker.meta.loss} loss, Adam, batch 512`);
     const table = (header: string[], rows: string[][]): void => {
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';

@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger, loadConfig, openBundle, throttledStderrProgress, writeFileAtomic } from '@evrec/core';
+import { EvrecError, createLogger, loadConfig, openBundle, throttledStderrProgress, writeFileAtomic } from '@evrec/core';
 import { loadDataset } from '@evrec/data';
 import { loadEmbeddingsComponent, trainEmbeddingsIntoBundle } from '@evrec/embeddings';
+import { FEATURE_GROUPS, type FeatureGroup } from '@evrec/features';
 import { defaultRetrievalSplit, evaluateRanker, formatRankerReport, rankerReportHtml } from '@evrec/eval';
 import { positiveIntFlag, positiveNumberFlag } from './build-index.ts';
 import { commandGroup } from './command-groups.ts';
@@ -18,6 +19,8 @@ interface EvalRankerFlags {
   embeddingEpochs?: string;
   hardNegatives?: string;
   ablation: boolean;
+  ablationGroups?: string;
+  ks?: string;
   maxUsers?: string;
   horizonDays?: string;
   radiusKm?: string;
@@ -25,6 +28,12 @@ interface EvalRankerFlags {
   json?: boolean;
   out?: string;
   report?: string;
+}
+
+function oneOfGroup(value: string): FeatureGroup {
+  const group = FEATURE_GROUPS.find((g) => g === value);
+  if (group === undefined) throw new EvrecError('INVALID_INPUT', `--ablation-groups: expected some of ${FEATURE_GROUPS.join(', ')}, got "${value}"`, { field: 'ablation-groups' });
+  return group;
 }
 
 export function register(program: Command): void {
@@ -38,6 +47,8 @@ export function register(program: Command): void {
     .option('--embedding-epochs <n>', 'two-tower training epochs when training here (default: the embeddings default)')
     .option('--hard-negatives <n>', 'hard negatives per positive from the two-tower retrieval during ranker training (default 0: off)')
     .option('--no-ablation', 'skip retraining without each feature group')
+    .option('--ablation-groups <list>', `feature groups to ablate, comma-separated (default: all of ${FEATURE_GROUPS.join(', ')})`)
+    .option('--ks <list>', 'ranking cut-offs, comma-separated, e.g. "5,10,20,200" (default 5,10,20)')
     .option('--max-users <n>', 'evaluate the funnel for a seeded sample of at most this many test users (default: all)')
     .option('--horizon-days <n>', 'events starting within this many days of S (default: config retrieval.horizonDays, 30)')
     .option('--radius-km <n>', 'radius of the retrieval distance rule (default: config retrieval.radiusKm, 100)')
@@ -70,6 +81,8 @@ export function register(program: Command): void {
             epochs: positiveIntFlag(flags.epochs, 'epochs') ?? 5,
             hardNegatives: flags.hardNegatives === undefined ? 0 : positiveIntFlag(flags.hardNegatives, 'hard-negatives'),
             ablation: flags.ablation,
+            ablationGroups: flags.ablationGroups === undefined ? undefined : flags.ablationGroups.split(',').map((g) => oneOfGroup(g.trim())),
+            ks: flags.ks === undefined ? undefined : flags.ks.split(',').map((k, i) => positiveIntFlag(k.trim(), `ks[${i}]`) as number),
             maxUsers: positiveIntFlag(flags.maxUsers, 'max-users'),
             seed: Number(flags.seed ?? 42),
             retrieval: {

@@ -4,12 +4,16 @@ import { parse } from 'csv-parse/sync';
 import { EvrecError, createLogger, loadConfig, throttledStderrProgress, type TfBackendChoice } from '@evrec/core';
 import { loadDataset } from '@evrec/data';
 import {
+  RANKER_ARCHITECTURES,
   RANKER_LOSSES,
+  WIDE_STARTS,
   parsePositiveWeights,
   trainRankerIntoBundle,
   type CalibrationMethod,
+  type RankerArchitecture,
   type RankerLossName,
   type RankerTrainingReport,
+  type WideStart,
 } from '@evrec/ranker';
 import { positiveIntFlag } from './build-index.ts';
 import { commandGroup } from './command-groups.ts';
@@ -35,6 +39,8 @@ interface TrainRankerFlags {
   unlabelled?: string;
   batchSize?: string;
   hidden?: string;
+  architecture: string;
+  wide: string;
   seed: string;
   backend?: string;
   json?: boolean;
@@ -82,9 +88,15 @@ export function formatRankerReport(r: RankerTrainingReport): string {
     lines.push('');
     const extra = r.test?.bySource.random.examples ?? 0;
     lines.push(`test: ${t.rows} rows (${t.rows - extra} exposures${extra > 0 ? ` + ${extra} random live events` : ''}), ${t.positives} positive, ${t.users} users with a positive (ranking per user over their rows)`);
-    lines.push(`model       AUC     log-loss  PR-AUC  MAP@${t.k}  nDCG@${t.k}  MRR`);
+    const atK = t.ks.flatMap((k) => [`MAP@${k}`, `nDCG@${k}`]);
+    lines.push(['model     ', 'AUC   ', 'log-loss', 'PR-AUC', ...atK, 'MRR'].join('  '));
     for (const [name, f] of [['NN', t.models.nn], ['LR', t.models.lr], ['popularity', t.models.popularity]] as const) {
-      lines.push(`${name.padEnd(10)}  ${fmt(f.auc)}  ${fmt(f.logLoss).padEnd(8)}  ${fmt(f.prAuc)}  ${fmt(f.map).padEnd(6)}  ${fmt(f.ndcg).padEnd(7)}  ${fmt(f.mrr)}`);
+      const cells = t.ks.flatMap((k) => [f.atK[String(k)]?.map, f.atK[String(k)]?.ndcg]).map((v, i) => fmt(v).padEnd(atK[i].length));
+      lines.push([name.padEnd(10), fmt(f.auc), fmt(f.logLoss).padEnd(8), fmt(f.prAuc), ...cells, fmt(f.mrr)].join('  '));
+    }
+    lines.push('NN − baseline, paired bootstrap over users (95% CI; p = share of resamples ≤ 0):');
+    for (const c of t.comparisons) {
+      lines.push(`  ${c.metric.padEnd(8)} NN − ${c.baseline.padEnd(10)} ${fmt(c.estimate).padStart(7)}  [${fmt(c.lower)}, ${fmt(c.upper)}]  p ${fmt(c.shareAtOrBelowZero, 3)}`);
     }
   }
   lines.push('');
@@ -103,7 +115,7 @@ export function register(program: Command): void {
     .option('--artifacts <dir>', 'artefact root (default: $EVREC_ARTIFACTS or artifacts)')
     .option('--until <time>', 'train on interactions strictly before this time (epoch ms or ISO 8601); default: all')
     .option('--epochs <n>', 'maximum epochs (early stopping on validation AUC ends sooner)', '20')
-    .option('--loss <name>', `NN loss against class imbalance: ${RANKER_LOSSES.join(', ')}`, 'focal')
+    .option('--loss <name>', `NN loss: ${RANKER_LOSSES.join(', ')} (focal and class-balanced against class imbalance)`, 'bce')
     .option('--no-publish', 'write the component into the work bundle without publishing a version')
     .option('--positives <list>', 'positive types and sample weights, e.g. "register=1,attend=1,interested=0.5" (default: register,attend; interested when the data has no registrations)')
     .option('--valid-fraction <f>', 'latest share of interactions for validation (early stopping, calibration, the NN-vs-LR table)', '0.15')
@@ -117,7 +129,9 @@ export function register(program: Command): void {
     .option('--towers <mode>', "two-tower inputs: auto (the bundle's embeddings, else train them first), train (retrain them), none", 'auto')
     .option('--unlabelled <csv>', 'CSV with a "user" column (e.g. Kaggle test.csv): these users\' interactions make no training examples')
     .option('--batch-size <n>', 'examples per step', '512')
-    .option('--hidden <list>', 'hidden layer widths of the NN, e.g. "256,128,64"')
+    .option('--hidden <list>', 'hidden layer widths of the NN\'s deep part, e.g. "256,128,64" (default 128,64)')
+    .option('--architecture <name>', `NN family: ${RANKER_ARCHITECTURES.join(', ')} (wide-deep = the LR's linear part + an MLP)`, 'wide-deep')
+    .option('--wide <start>', `wide part of wide-deep: frozen (the trained LR's weights, fixed), tuned (start from them, train on) or scratch`, 'frozen')
     .option('--seed <n>', 'seed of every random choice', '42')
     .option('--backend <name>', 'TF.js backend: auto, tensorflow, wasm or cpu (default: $EVREC_TF_BACKEND or auto)')
     .option('--json', 'print the training report as JSON instead of tables')
@@ -149,7 +163,8 @@ export function register(program: Command): void {
         calibration: oneOf<CalibrationMethod | 'auto'>(flags.calibration, ['auto', 'platt', 'isotonic', 'none'], 'calibration'),
         monitor: oneOf<'auc' | 'logloss'>(flags.monitor, ['auc', 'logloss'], 'monitor'),
         towers: oneOf<'auto' | 'train' | 'none'>(flags.towers, ['auto', 'train', 'none'], 'towers'),
-        network: hidden === undefined ? undefined : { hidden },
+        network: { architecture: oneOf<RankerArchitecture>(flags.architecture, RANKER_ARCHITECTURES, 'architecture'), ...(hidden === undefined ? {} : { hidden }) },
+        wideStart: oneOf<WideStart>(flags.wide, WIDE_STARTS, 'wide'),
         seed,
         backend: (flags.backend === undefined ? config.tfBackend : oneOf(flags.backend, ['auto', 'tensorflow', 'wasm', 'cpu'], 'backend')) as TfBackendChoice,
       };
