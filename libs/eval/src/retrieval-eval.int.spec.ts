@@ -31,6 +31,10 @@ describe('evaluateRetrieval with tower variants', () => {
     const full = r.rows.find((x) => x.name === 'tower-full');
     const noRules = r.rows.find((x) => x.name === 'ann-no-rules');
     expect(full?.recall['20']).toBeCloseTo(noRules?.recall['20'] ?? NaN, 6);
+    // No rule-bound list recalls more than the share of relevant events passing the rules.
+    const merged = r.rows.find((x) => x.name === 'merged');
+    expect(merged?.recallAll).toBeLessThanOrEqual(r.ruleBound.ceiling + 1e-9);
+    expect(r.ruleBound.popularNearbyAllowed.recall['20']).toBeLessThanOrEqual(r.ruleBound.ceiling + 1e-9);
     const html = retrievalReportHtml(r);
     expect(html.match(/<polyline class="curve"/g)?.length).toBe(3 * r.rows.length);
   });

@@ -191,6 +191,7 @@ const report: RetrievalEvalReport = {
   annVsExact: { 'overlap@10': 1 },
   comparisons: [],
   ruleOutcomes: { pass: 4 },
+  ruleBound: { ceiling: 1, popularNearbyAllowed: { recall: { '10': 0.5 }, mrr: 0.25 } },
   annPaths: { exact: 3 },
   seconds: 1,
 };
@@ -201,6 +202,7 @@ describe('retrieval report output', () => {
     expect(text).toContain('Cold events (no interaction before S): 1 test registrations of 1 users');
     expect(text).toMatch(/tower-id-only\s+30\.0\s+60\.0\s+15\.0/);
     expect(text).toMatch(/ann\s+25\.0\s+—\s+10\.0/); // the cold row of ann
+    expect(text).toContain('ceiling (share of relevant events passing the rules) 100.0%; popular-nearby under the rules R@10 50.0');
   });
 
   it('draws one polyline per series on a log x-axis, skipping non-finite points', () => {

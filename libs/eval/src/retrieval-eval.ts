@@ -87,6 +87,14 @@ export interface RetrievalEvalReport {
    * sources). The share passing is the recall ceiling of every rule-bound source and of the merged set.
    */
   ruleOutcomes: Record<string, number>;
+  /**
+   * References bound by the same rules as every retrieval source: `ceiling` is the mean per-user
+   * share of relevant events that pass the rules at S (no rule-bound list, the merged set included,
+   * can recall more); `popularNearbyAllowed` scores the popular-nearby baseline with the events failing
+   * the rules removed. The plain `popular-nearby` row ranks events the rules forbid (sold out, too far,
+   * dismissed) and, when the live corpus is smaller than k, every live event.
+   */
+  ruleBound: { ceiling: number; popularNearbyAllowed: { recall: Record<string, number>; mrr: number } };
   /** How many users' requests were answered by each ANN path (exact scan of allowed ids, in-graph filter). */
   annPaths: Record<string, number>;
   seconds: number;
@@ -281,6 +289,9 @@ export function scoreRetrievalMethod(
   };
 }
 
+/** The popular-nearby baseline under the retrieval rules (reported in `ruleBound`, not as a row). */
+const POPULAR_NEARBY_ALLOWED = 'popular-nearby-allowed';
+
 const SOURCES: Array<{ name: CandidateSource; description: string }> = [
   { name: 'ann', description: 'two-tower ANN under the rule filters' },
   { name: 'friends', description: "events friends registered for" },
@@ -355,6 +366,7 @@ export async function evaluateRetrieval(options: EvaluateRetrievalOptions): Prom
     const overlapNoRules = new Map<number, number[]>(ks.map((k) => [k, []]));
     const annPaths: Record<string, number> = {};
     const ruleOutcomes: Record<string, number> = {};
+    const ceilingShares: number[] = [];
     const rngRandom = rng.fork('random');
     const batchSize = options.batchSize ?? 256;
 
@@ -374,10 +386,14 @@ export async function evaluateRetrieval(options: EvaluateRetrievalOptions): Prom
           registered: r.userActivity.registeredEventIds,
           dismissed: r.userActivity.dismissedEventIds,
         });
-        for (const id of evaluated.get(u) ?? []) {
+        const rel = evaluated.get(u) ?? new Set<string>();
+        let passing = 0;
+        for (const id of rel) {
           const why = rules.check(id) ?? 'pass';
           ruleOutcomes[why] = (ruleOutcomes[why] ?? 0) + 1;
+          if (why === 'pass') passing++;
         }
+        if (rel.size > 0) ceilingShares.push(passing / rel.size);
         for (const src of SOURCES) put(src.name, u, sourceList(r.candidates, src.name));
         put('merged', u, r.candidates.map((c) => c.eventId));
         const annList = sourceList(r.candidates, 'ann');
@@ -390,7 +406,9 @@ export async function evaluateRetrieval(options: EvaluateRetrievalOptions): Prom
         put('popularity', u, byPopularity.slice(0, maxK));
         const user = dataset.users.get(u);
         const location = resolveLocation({}, user, r.userActivity.history, (id) => dataset.events.get(id));
-        put('popular-nearby', u, popularNearbyRanking({ byPopularity, events: dataset.events, location, radiusKm, k: maxK }));
+        const nearby = popularNearbyRanking({ byPopularity, events: dataset.events, location, radiusKm, k: live.size });
+        put('popular-nearby', u, nearby.slice(0, maxK));
+        put(POPULAR_NEARBY_ALLOWED, u, nearby.filter((id) => rules.check(id) === null).slice(0, maxK));
       }
       // The plain two-tower ranking over the live corpus (time window only; no radius or per-user rules).
       const vectors = session.userVectors(batch.map((u) => ({ user: dataset.users.get(u), activity: session.userActivity(u) })));
@@ -491,6 +509,13 @@ export async function evaluateRetrieval(options: EvaluateRetrievalOptions): Prom
       annVsExact,
       comparisons,
       ruleOutcomes,
+      ruleBound: {
+        ceiling: mean(ceilingShares),
+        popularNearbyAllowed: (() => {
+          const scored = scoreRetrievalMethod(lists.get(POPULAR_NEARBY_ALLOWED) ?? new Map<string, string[]>(), evaluated, ks);
+          return { recall: scored.recall, mrr: scored.mrr };
+        })(),
+      },
       annPaths,
       seconds: (performance.now() - started) / 1000,
     };
@@ -542,6 +567,9 @@ export function formatRetrievalReport(r: RetrievalEvalReport): string {
       '',
     ]),
     'ANN vs exact search, share of the exact top k found: ' + Object.entries(r.annVsExact).map(([k, v]) => `${k} ${pct(v)}%`).join(', '),
+    `Rule-bound references: ceiling (share of relevant events passing the rules) ${pct(r.ruleBound.ceiling)}%; popular-nearby under the rules ` +
+      r.ks.map((k) => `R@${k} ${pct(r.ruleBound.popularNearbyAllowed.recall[String(k)])}`).join(', ') +
+      `, MRR ${pct(r.ruleBound.popularNearbyAllowed.mrr)}`,
     'Relevant events vs the rules at S: ' + Object.entries(r.ruleOutcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', '),
     'ANN paths: ' + Object.entries(r.annPaths).map(([k, v]) => `${k} ${v}`).join(', '),
     ...r.comparisons.map((c) => `${c.a} − ${c.b} ${c.metric}: ${pct(c.estimate)} pts [${pct(c.lower)}, ${pct(c.upper)}] 95% CI`),

@@ -11,6 +11,12 @@ export interface EventStats {
 
 const NO_STATS: Readonly<EventStats> = Object.freeze({ registrations: 0, registrations7d: 0 });
 
+/** Popularity score of an event's counters: the popular source's score and the buckets' order. */
+export type Popularity = (stats: Readonly<EventStats>) => number;
+
+/** Default popularity: registrations held + registrations in the last 7 days. */
+export const defaultPopularity: Popularity = (s) => s.registrations + s.registrations7d;
+
 /** Turns an event (and, when vectors come with it, nothing else) into index vectors: the event tower. */
 export type EventEmbedder = (events: readonly Event[]) => Float32Array[];
 
@@ -26,6 +32,11 @@ export interface CatalogOptions {
    * Events left out are still in the catalogue (for lookups, home inference, the other sources).
    */
   indexable?: (event: Event) => boolean;
+  /**
+   * Popularity the buckets are kept ordered by (the popular source walks them from the head).
+   * Default `defaultPopularity` (registrations + registrations7d).
+   */
+  popularity?: Popularity;
 }
 
 export interface UpsertOptions {
@@ -51,6 +62,58 @@ export interface WindowQuery {
   near?: GeoCircle;
   /** Include online events. Default true. */
   includeOnline?: boolean;
+}
+
+/** Orders `topInWindow` can walk buckets in. */
+export type BucketOrder = 'popularity' | 'newest';
+
+export interface TopInWindowQuery extends WindowQuery {
+  /**
+   * `popularity`: most popular first (the catalogue's `popularity`), only events scoring > 0.
+   * `newest`: latest `createdAt` first, only events with a `createdAt` in [createdFrom, createdTo].
+   */
+  order: BucketOrder;
+  /** How many to return. */
+  k: number;
+  /** Keeps only events it returns true for (the rules); called once per visited event in the window. */
+  accept?: (event: Event) => boolean;
+  /** `newest` only: earliest createdAt kept (inclusive). Default -Infinity. */
+  createdFrom?: number;
+  /** `newest` only: latest createdAt kept (inclusive). Default +Infinity. */
+  createdTo?: number;
+}
+
+/** One `topInWindow` hit: the event and its sort key (popularity, or createdAt for `newest`). */
+export interface TopInWindowHit {
+  event: Event;
+  key: number;
+}
+
+/** One geo cell × start day: the events, and their orders for `topInWindow` (null = stale, rebuilt on use). */
+interface Bucket {
+  readonly events: Set<Event>;
+  byPopularity: Event[] | null;
+  /** Popularity of `byPopularity[i]` when it was sorted (stats changes make the order stale). */
+  popularityKeys: Float64Array | null;
+  /** Events with a createdAt, newest first. */
+  newest: Event[] | null;
+}
+
+/** A position in one bucket's order, for the k-way merge of `topInWindow`. */
+interface Cursor {
+  list: Event[];
+  keys: Float64Array | null;
+  i: number;
+  key: number;
+}
+
+/** Whether hit a ranks before b: higher key, then sooner start, then smaller id (the sources' order). */
+function hitBefore(a: TopInWindowHit, b: TopInWindowHit): boolean {
+  if (a.key !== b.key) return a.key > b.key;
+  const sa = a.event.startsAt ?? Infinity;
+  const sb = b.event.startsAt ?? Infinity;
+  if (sa !== sb) return sa < sb;
+  return a.event.id < b.event.id;
 }
 
 const ONLINE = 'online';
@@ -80,9 +143,13 @@ export class Catalog {
   readonly cellDegrees: number;
   private readonly events = new Map<string, Event>();
   /** Buckets hold the event records themselves: the scan then needs no lookup by id per event. */
-  private readonly buckets = new Map<string, Map<number, Set<Event>>>();
+  private readonly buckets = new Map<string, Map<number, Bucket>>();
   /** Where each event sits in `buckets`, to move or drop it on update. */
-  private readonly placed = new Map<string, { cell: string; day: number; event: Event }>();
+  private readonly placed = new Map<string, { cell: string; day: number; event: Event; bucket: Bucket }>();
+  /** Buckets whose orders went stale since the last `reorderBuckets` (sorted on use otherwise). */
+  private readonly stale = new Set<Bucket>();
+  /** Popularity the buckets are ordered by. */
+  readonly popularity: Popularity;
   private readonly statsById = new Map<string, EventStats>();
   private readonly index: AnnIndex | undefined;
   private readonly embed: EventEmbedder | undefined;
@@ -97,6 +164,7 @@ export class Catalog {
     this.index = options.index;
     this.embed = options.embedEvents;
     this.indexable = options.indexable ?? defaultIndexable;
+    this.popularity = options.popularity ?? defaultPopularity;
   }
 
   get size(): number {
@@ -178,8 +246,35 @@ export class Catalog {
     return n;
   }
 
+  /**
+   * Sets an event's popularity counters. When its popularity changes, its bucket's popularity order
+   * goes stale and is re-sorted by the next `reorderBuckets` or the next walk over it.
+   */
   setStats(id: string, stats: EventStats): void {
+    const p = this.placed.get(id);
+    const before = p === undefined ? 0 : this.popularity(this.stats(id));
     this.statsById.set(id, { registrations: stats.registrations, registrations7d: stats.registrations7d });
+    if (p !== undefined && this.popularity(stats) !== before) {
+      p.bucket.byPopularity = null;
+      p.bucket.popularityKeys = null;
+      this.stale.add(p.bucket);
+    }
+  }
+
+  /** Sets many events' counters (a stats refresh), then re-sorts the buckets that changed at once. */
+  setStatsMany(entries: Iterable<readonly [string, EventStats]>): void {
+    for (const [id, stats] of entries) this.setStats(id, stats);
+    this.reorderBuckets();
+  }
+
+  /**
+   * Re-sorts every bucket whose order went stale (stats changed, events added or removed), so that
+   * requests do not pay for it. Returns how many were sorted.
+   */
+  reorderBuckets(): number {
+    const n = this.stale.size;
+    for (const b of [...this.stale]) this.ordered(b);
+    return n;
   }
 
   stats(id: string): Readonly<EventStats> {
@@ -196,8 +291,103 @@ export class Catalog {
   /** Upper bound of how many events a window query visits (bucket sizes; no distance checks). */
   countUpperBound(query: WindowQuery): number {
     let n = 0;
-    for (const bucket of this.bucketsOf(query)) n += bucket.size;
+    for (const bucket of this.bucketsOf(query)) n += bucket.events.size;
     return n;
+  }
+
+  /**
+   * The k best events of the window (as `inWindow` would list them) by `order`, best first: key
+   * descending, then sooner start, then smaller id — exactly what sorting every accepted event of
+   * the window would give, without visiting them all. Each covered bucket is kept sorted by the
+   * key; a k-way merge walks from the buckets' heads, checks the window, the distance and `accept`,
+   * and stops once the next key is below the k-th best kept (equal keys are still visited, so ties
+   * resolve as in a full sort).
+   */
+  topInWindow(query: TopInWindowQuery): TopInWindowHit[] {
+    const { from, to, near, k, accept, order } = query;
+    if (!(k >= 1)) return [];
+    const createdFrom = query.createdFrom ?? -Infinity;
+    const createdTo = query.createdTo ?? Infinity;
+    const newest = order === 'newest';
+    // Max-heap of cursors by their head key.
+    const cursors: Cursor[] = [];
+    for (const bucket of this.bucketsOf(query)) {
+      const b = this.ordered(bucket);
+      const list = newest ? b.newest : b.byPopularity;
+      if (list === null || list.length === 0) continue;
+      const keys = newest ? null : b.popularityKeys;
+      let i = 0;
+      if (newest) {
+        // Skip events created after createdTo (not yet published at the request time, in a replay).
+        let lo = 0;
+        let hi = list.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((list[mid].createdAt ?? -Infinity) > createdTo) lo = mid + 1;
+          else hi = mid;
+        }
+        i = lo;
+      }
+      if (i >= list.length) continue;
+      cursors.push({ list, keys, i, key: keys === null ? (list[i].createdAt ?? -Infinity) : keys[i] });
+    }
+    const cmpUp = (a: Cursor, b: Cursor): boolean => a.key > b.key;
+    for (let j = (cursors.length >> 1) - 1; j >= 0; j--) siftDown(cursors, j, cmpUp);
+    const top: TopInWindowHit[] = []; // min-heap: top[0] is the worst kept hit
+    const worse = (a: TopInWindowHit, b: TopInWindowHit): boolean => hitBefore(b, a);
+    while (cursors.length > 0) {
+      const c = cursors[0];
+      const key = c.key;
+      if (newest ? key < createdFrom : !(key > 0)) break; // every remaining key is lower
+      if (top.length === k && key < top[0].key) break; // nothing left can enter the top k
+      const e = c.list[c.i];
+      if (
+        e.startsAt !== undefined &&
+        e.startsAt >= from &&
+        e.startsAt <= to &&
+        !(near !== undefined && hasVenue(e) && haversineKm(near.lat, near.lng, e.lat, e.lng) > near.radiusKm) &&
+        (accept === undefined || accept(e))
+      ) {
+        const hit = { event: e, key };
+        if (top.length < k) {
+          top.push(hit);
+          siftUp(top, top.length - 1, worse);
+        } else if (hitBefore(hit, top[0])) {
+          top[0] = hit;
+          siftDown(top, 0, worse);
+        }
+      }
+      c.i++;
+      if (c.i < c.list.length) {
+        c.key = c.keys === null ? (c.list[c.i].createdAt ?? -Infinity) : c.keys[c.i];
+        siftDown(cursors, 0, cmpUp);
+      } else {
+        const last = cursors.pop();
+        if (last !== undefined && cursors.length > 0) {
+          cursors[0] = last;
+          siftDown(cursors, 0, cmpUp);
+        }
+      }
+    }
+    return top.sort((a, b) => (hitBefore(a, b) ? -1 : hitBefore(b, a) ? 1 : 0));
+  }
+
+  /** The bucket with both orders built (sorted now if stale). */
+  private ordered(b: Bucket): Bucket & { byPopularity: Event[]; popularityKeys: Float64Array; newest: Event[] } {
+    if (b.byPopularity === null || b.popularityKeys === null) {
+      const events = [...b.events];
+      const scores = events.map((e) => this.popularity(this.stats(e.id)));
+      const idx = events.map((_, i) => i).sort((x, y) => scores[y] - scores[x] || x - y);
+      b.byPopularity = idx.map((i) => events[i]);
+      b.popularityKeys = Float64Array.from(idx, (i) => scores[i]);
+    }
+    if (b.newest === null) {
+      const withCreated: Event[] = [];
+      for (const e of b.events) if (e.createdAt !== undefined) withCreated.push(e);
+      b.newest = withCreated.sort((x, y) => (y.createdAt ?? 0) - (x.createdAt ?? 0));
+    }
+    this.stale.delete(b);
+    return b as Bucket & { byPopularity: Event[]; popularityKeys: Float64Array; newest: Event[] };
   }
 
   /**
@@ -219,7 +409,7 @@ export class Catalog {
   forEachInWindow(query: WindowQuery, visit: (event: Event) => boolean | void): boolean {
     const { from, to, near } = query;
     for (const bucket of this.bucketsOf(query)) {
-      for (const e of bucket) {
+      for (const e of bucket.events) {
         if (e.startsAt === undefined || e.startsAt < from || e.startsAt > to) continue;
         if (near !== undefined && hasVenue(e) && haversineKm(near.lat, near.lng, e.lat, e.lng) > near.radiusKm) continue;
         if (visit(e) === false) return false;
@@ -228,7 +418,7 @@ export class Catalog {
     return true;
   }
 
-  private *bucketsOf(query: WindowQuery): Generator<Set<Event>> {
+  private *bucketsOf(query: WindowQuery): Generator<Bucket> {
     const { from, to, near } = query;
     if (!(from <= to)) return;
     const d0 = Math.floor(from / MS_PER_DAY);
@@ -291,11 +481,19 @@ export class Catalog {
     }
     let bucket = days.get(day);
     if (bucket === undefined) {
-      bucket = new Set();
+      bucket = { events: new Set(), byPopularity: null, popularityKeys: null, newest: null };
       days.set(day, bucket);
     }
-    bucket.add(e);
-    this.placed.set(e.id, { cell, day, event: e });
+    bucket.events.add(e);
+    this.markStale(bucket);
+    this.placed.set(e.id, { cell, day, event: e, bucket });
+  }
+
+  private markStale(bucket: Bucket): void {
+    bucket.byPopularity = null;
+    bucket.popularityKeys = null;
+    bucket.newest = null;
+    this.stale.add(bucket);
   }
 
   private unplace(id: string): void {
@@ -303,10 +501,36 @@ export class Catalog {
     if (p === undefined) return;
     this.placed.delete(id);
     const days = this.buckets.get(p.cell);
-    const bucket = days?.get(p.day);
-    if (days === undefined || bucket === undefined) return;
-    bucket.delete(p.event);
-    if (bucket.size === 0) days.delete(p.day);
-    if (days.size === 0) this.buckets.delete(p.cell);
+    const bucket = p.bucket;
+    bucket.events.delete(p.event);
+    if (bucket.events.size === 0) {
+      days?.delete(p.day);
+      this.stale.delete(bucket);
+    } else this.markStale(bucket);
+    if (days !== undefined && days.size === 0) this.buckets.delete(p.cell);
+  }
+}
+
+function siftUp<T>(heap: T[], i: number, above: (a: T, b: T) => boolean): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!above(heap[i], heap[p])) break;
+    [heap[p], heap[i]] = [heap[i], heap[p]];
+    i = p;
+  }
+}
+
+/** Restores the heap below i; `above(a, b)`: a belongs nearer the root than b. */
+function siftDown<T>(heap: T[], i: number, above: (a: T, b: T) => boolean): void {
+  const n = heap.length;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let w = i;
+    if (l < n && above(heap[l], heap[w])) w = l;
+    if (r < n && above(heap[r], heap[w])) w = r;
+    if (w === i) return;
+    [heap[w], heap[i]] = [heap[i], heap[w]];
+    i = w;
   }
 }

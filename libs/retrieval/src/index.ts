@@ -5,7 +5,11 @@
  */
 export {
   Catalog,
+  type BucketOrder,
   type CatalogOptions,
+  type Popularity,
+  type TopInWindowHit,
+  type TopInWindowQuery,
   type EventEmbedder,
   type EventStats,
   type GeoCircle,

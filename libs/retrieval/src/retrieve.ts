@@ -1,6 +1,6 @@
 import { EvrecError, MS_PER_DAY, loadConfig, type ActivityReader, type Event, type RequestContext, type User, type UserActivity } from '@evrec/core';
 import type { AnnIndex, AnnSearchPath, VectorInput } from '@evrec/ann';
-import type { Catalog, EventStats, GeoCircle } from './catalog.ts';
+import { defaultPopularity, type Catalog, type EventStats, type GeoCircle } from './catalog.ts';
 import { resolveLocation, type RequestLocation } from './location.ts';
 import { RuleSet, type RetrievalFilters } from './rules.ts';
 
@@ -47,7 +47,11 @@ export interface RetrievalOptions {
   newWithinDays?: number;
   /** …and holding at most this many registrations. Default 5. */
   newMaxRegistrations?: number;
-  /** Popularity score of an event's counters. Default registrations + registrations7d. */
+  /**
+   * Popularity score of an event's counters. Default the catalogue's (`CatalogOptions.popularity`,
+   * registrations + registrations7d). Another function than the catalogue's makes the popular
+   * source scan the window (the buckets are ordered by the catalogue's).
+   */
   popularity?: (stats: Readonly<EventStats>) => number;
   /**
    * Weight of each source in the merged score. Default `DEFAULT_SOURCE_WEIGHTS` (ann 1, friends 1,
@@ -56,7 +60,13 @@ export interface RetrievalOptions {
   weights?: Partial<Record<CandidateSource, number>>;
   /** Reciprocal-rank-fusion constant: score = Σ weight / (rrfK + rank + 1). Default 10. */
   rrfK?: number;
-  /** Most events the window scan visits (the popular/new pools and the allowed-id list). Default 100,000. */
+  /**
+   * Most events a window scan visits. The bucket walk of the popular and new sources is not a scan;
+   * the allowed-id list is built only when the window holds at most min(maxScan,
+   * max(exactScanMaxIds, exactScanMaxShare × index size)) events (`Catalog.countUpperBound`). With
+   * `poolScan`, the one scan stops here. Requests with caller filters list windows up to maxScan.
+   * Default 200,000 (100,000 before the bucket walk).
+   */
   maxScan?: number;
   /** ANN search ef. Default the index's. */
   ef?: number;
@@ -67,8 +77,22 @@ export interface RetrievalOptions {
    * of the listed vectors is linear and cheap (a few ms for 20k × 64 floats).
    */
   exactScanMaxIds?: number;
+  /**
+   * …or windows up to this share of the index (`Catalog.countUpperBound` / index size), whichever is
+   * larger: then too the window is listed under the rules and its allowed vectors scanned exactly.
+   * At 1M events a graph walk for k = 500 under a filter keeping a few % of the index cost ~100 ms per
+   * request (tools/bench retrieval.bench.ts), listing a 100k-event window and scanning its allowed
+   * vectors far less. Default 0.1.
+   */
+  exactScanMaxShare?: number;
   /** Answer the ANN part by exact search (to measure what the approximation loses). Default false. */
   annExact?: boolean;
+  /**
+   * The previous request path: one scan of every event in the window near the location builds the
+   * popular and new pools and the allowed-id list. Same candidates as the default path (tested);
+   * kept as the benchmark baseline and test reference. Default false.
+   */
+  poolScan?: boolean;
 }
 
 export interface RetrieveInput extends RetrievalOptions {
@@ -101,17 +125,26 @@ export interface RetrievalResult {
   location: RequestLocation | null;
   /** How the ANN was answered (`none` when it did not run). */
   annPath: AnnSearchPath | 'none';
-  /** Events in the window that passed every rule (of those scanned). */
-  allowed: number;
-  /** The window scan stopped at `maxScan`: popular/new saw part of the area, the ANN used the callback. */
+  /**
+   * Events in the window that passed every rule, when they were listed (a small window, or
+   * `poolScan`); null when the window was too big to list (the ANN used the in-search rule filter).
+   */
+  allowed: number | null;
+  /**
+   * The window held more than `maxScan` events: no allowed-id list (the ANN used the in-search rule
+   * filter); with `poolScan`, the popular and new sources also saw only part of the area.
+   */
   truncated: boolean;
   /** The user's activity as read (reuse it for features). */
   userActivity: UserActivity;
-  /** Milliseconds per stage. */
-  timings: Record<'activity' | 'scan' | 'ann' | 'friends' | 'merge' | 'total', number>;
+  /**
+   * Milliseconds per stage: `scan` = sizing the window and listing allowed ids (or the whole pool
+   * scan with `poolScan`), `popular` / `new` = their bucket walks, `merge` = the rank fusion.
+   */
+  timings: Record<'activity' | 'scan' | 'ann' | 'friends' | 'popular' | 'new' | 'merge' | 'total', number>;
 }
 
-function defaults(): Required<Omit<RetrievalOptions, 'ef' | 'weights' | 'popularity' | 'exactScanMaxIds'>> {
+function defaults(): Required<Omit<RetrievalOptions, 'ef' | 'weights' | 'popularity' | 'exactScanMaxIds' | 'exactScanMaxShare' | 'poolScan'>> {
   const r = loadConfig({ env: {} }).retrieval;
   return {
     annK: r.annK,
@@ -125,7 +158,7 @@ function defaults(): Required<Omit<RetrievalOptions, 'ef' | 'weights' | 'popular
     newWithinDays: 7,
     newMaxRegistrations: 5,
     rrfK: 10,
-    maxScan: 100_000,
+    maxScan: 200_000,
     annExact: false,
   };
 }
@@ -136,11 +169,12 @@ export const RETRIEVAL_DEFAULTS = Object.freeze(defaults());
 /**
  * Merge weights, chosen on the small synthetic world's validation split (S = 2026-02-12, before the
  * reported test split): with rrfK = 10 they lift the merged list's recall@10 and MRR above the ANN's
- * alone, where equal weights (or rrfK = 60) let popular and new events crowd the top.
+ * alone, where equal weights (or rrfK = 60) let popular and new events crowd the top. Re-checked for
+ * recall@100 on validation splits one horizon before the test split (README: nothing better there).
  */
 export const DEFAULT_SOURCE_WEIGHTS: Readonly<Record<CandidateSource, number>> = Object.freeze({ ann: 1, friends: 1, popular: 0.25, new: 0.1 });
 
-export const defaultPopularity = (s: Readonly<EventStats>): number => s.registrations + s.registrations7d;
+export { defaultPopularity };
 
 export function emptyUserActivity(userId: string): UserActivity {
   return { userId, friendIds: [], history: [], registeredEventIds: [], dismissedEventIds: [] };
@@ -152,6 +186,9 @@ interface SourceHit {
   /** Tie-break: sooner first. */
   startsAt?: number;
 }
+
+/** Listed pools up to this size feed popular/new directly (cheaper than a walk, same result). */
+const POOL_RANK_MAX = 5000;
 
 function positiveInt(v: number, field: string): number {
   if (!Number.isInteger(v) || v < 1) throw new EvrecError('INVALID_INPUT', `${field} must be a positive integer, got ${v}`, { field });
@@ -176,12 +213,13 @@ export async function retrieveCandidates(input: RetrieveInput): Promise<Retrieva
   if (!(radiusKm > 0)) throw new EvrecError('INVALID_INPUT', `radiusKm must be > 0, got ${radiusKm}`, { field: 'radiusKm' });
   const sources = new Set(input.sources ?? d.sources);
   const maxScan = input.maxScan ?? d.maxScan;
-  const popularity = input.popularity ?? defaultPopularity;
   const { catalog, context } = input;
+  const popularity = input.popularity ?? catalog.popularity;
   const at = context.at;
   if (!Number.isFinite(at)) throw new EvrecError('INVALID_INPUT', `context.at must be epoch milliseconds, got ${at}`, { field: 'context.at' });
   const index = input.index ?? catalog.annIndex;
-  const timings = { activity: 0, scan: 0, ann: 0, friends: 0, merge: 0, total: 0 };
+  const exactScanMaxIds = input.exactScanMaxIds ?? 40 * annK;
+  const timings = { activity: 0, scan: 0, ann: 0, friends: 0, popular: 0, new: 0, merge: 0, total: 0 };
 
   // 1. The user's own state: registered, dismissed, friends, history.
   const userId = input.userId ?? input.user?.id;
@@ -202,38 +240,55 @@ export async function retrieveCandidates(input: RetrieveInput): Promise<Retrieva
     dismissed: userActivity.dismissedEventIds,
     filters: input.filters,
   });
+  const window = { from: at, to: rules.to, near };
+  // The window query already kept only events within the radius (or online): skip that rule.
+  // An event without a place is returned only when no radius applies, so the shortcut is safe.
+  const passes = (e: Event): boolean => rules.checkEvent(e, true) === null;
 
-  // 2. One scan of the window's buckets near the location: the pool of the popular and new
-  //    sources, and the allowed-id list that lets a selective request skip the graph walk.
-  const pool: Event[] = [];
+  // 2. The allowed pool, listed only when cheap and useful: a small window with an ANN to run (its ids
+  //    let the index scan exactly those vectors), or the old path (`poolScan`, and a popularity the
+  //    buckets are not sorted by). Otherwise popular/new walk the catalogue's sorted buckets and the
+  //    ANN filters inside the graph walk with the rules.
+  const scanPool = input.poolScan === true || (sources.has('popular') && popularity !== catalog.popularity);
+  const runAnn = sources.has('ann') && input.userVector !== undefined && index !== undefined && index.size > 0;
+  const bound = scanPool ? 0 : catalog.countUpperBound(window);
+  let pool: Event[] | undefined;
   let truncated = false;
-  let scanned = 0;
-  catalog.forEachInWindow({ from: at, to: rules.to, near }, (e) => {
-    if (++scanned > maxScan) {
-      truncated = true;
-      return false;
-    }
-    // The window scan already kept only events within the radius (or online): skip that rule.
-    // An event without a place is returned only when no radius applies, so the shortcut is safe.
-    if (rules.checkEvent(e, true) === null) pool.push(e);
-    return true;
-  });
+  // Caller filters (category, price, language) leave few of the window's events: a graph walk under
+  // such a filter visits most of the graph (over a second at 1M events), a scan of the window is
+  // linear. Without filters the window is listed only while that stays cheaper than the walk.
+  const listLimit = rules.hasFilters ? maxScan : Math.min(maxScan, Math.max(exactScanMaxIds, Math.floor((input.exactScanMaxShare ?? 0.1) * (index?.size ?? 0))));
+  if (scanPool || (runAnn && bound <= listLimit)) {
+    const listed: Event[] = [];
+    let scanned = 0;
+    catalog.forEachInWindow(window, (e) => {
+      if (++scanned > maxScan) {
+        truncated = true;
+        return false;
+      }
+      if (passes(e)) listed.push(e);
+      return true;
+    });
+    pool = listed;
+  } else truncated = bound > maxScan;
   const t2 = performance.now();
   timings.scan = t2 - t1;
 
   // 3. ANN under the rules.
   const lists = new Map<CandidateSource, SourceHit[]>();
   let annPath: AnnSearchPath | 'none' = 'none';
-  if (sources.has('ann') && input.userVector !== undefined && index !== undefined && index.size > 0) {
+  if (runAnn && input.userVector !== undefined && index !== undefined) {
     // A complete pool is the exact allowed set: the index scans it when small, else walks the graph
     // with set membership as the in-search filter (cheaper per node than re-checking the rules).
-    // A truncated pool is not: then the rules themselves are the in-search filter callback.
+    // Without one (a big window, or a truncated scan) the rules themselves are the in-search filter.
     // An array, not a Set: the exact scan just iterates it; the index builds a Set only for a graph walk.
-    const allowedIds = truncated ? undefined : pool.map((e) => e.id);
-    const exactScanMaxIds = input.exactScanMaxIds ?? 40 * annK;
+    const allowedIds = pool === undefined || truncated ? undefined : pool.map((e) => e.id);
+    // On the new path a listed window is always scanned exactly (listing it was the decision); on
+    // the old one (`poolScan`) a pool above exactScanMaxIds walks the graph with set membership.
+    const scanLimit = input.poolScan === true ? exactScanMaxIds : Math.max(exactScanMaxIds, allowedIds?.length ?? 0);
     const options =
       allowedIds !== undefined
-        ? { allowedIds, ef: input.ef, exact: input.annExact, exactScanMaxIds }
+        ? { allowedIds, ef: input.ef, exact: input.annExact, exactScanMaxIds: scanLimit }
         : { filter: rules.accepts, ef: input.ef, exact: input.annExact };
     annPath = index.searchPlan(options);
     lists.set('ann', allowedIds !== undefined && allowedIds.length === 0 ? [] : index.search(input.userVector, annK, options));
@@ -254,34 +309,63 @@ export async function retrieveCandidates(input: RetrieveInput): Promise<Retrieva
   const t4 = performance.now();
   timings.friends = t4 - t3;
 
-  // 5. Popular and brand-new events around the location.
+  // 5. Popular and brand-new events around the location: from the pool when a small one was listed
+  //    anyway (or on the old path), else a walk over the sorted buckets. Both give the same top k,
+  //    ties included; the walk touches a few hundred events where ranking a listed pool of 36k took
+  //    ~25 ms at 1M events, while ranking a pool of a few thousand is cheaper than walking.
+  const rankPool = pool !== undefined && (scanPool || pool.length <= POOL_RANK_MAX);
+  const popularK = input.popularK ?? d.popularK;
   if (sources.has('popular')) {
-    const hits: SourceHit[] = [];
-    for (const e of pool) {
-      const s = popularity(catalog.stats(e.id));
-      if (s > 0) hits.push({ id: e.id, score: s, startsAt: e.startsAt });
+    if (pool !== undefined && rankPool) {
+      const hits: SourceHit[] = [];
+      for (const e of pool) {
+        const s = popularity(catalog.stats(e.id));
+        if (s > 0) hits.push({ id: e.id, score: s, startsAt: e.startsAt });
+      }
+      lists.set('popular', topBy(hits, popularK, catalog));
+    } else {
+      const top = catalog.topInWindow({ ...window, order: 'popularity', k: popularK, accept: passes });
+      lists.set('popular', top.map((h) => ({ id: h.event.id, score: h.key, startsAt: h.event.startsAt })));
     }
-    lists.set('popular', topBy(hits, input.popularK ?? d.popularK, catalog));
   }
+  const t5 = performance.now();
+  timings.popular = t5 - t4;
   if (sources.has('new')) {
     const windowMs = (input.newWithinDays ?? d.newWithinDays) * MS_PER_DAY;
     const maxRegs = input.newMaxRegistrations ?? d.newMaxRegistrations;
-    const hits: SourceHit[] = [];
-    for (const e of pool) {
-      if (e.createdAt === undefined || e.createdAt < at - windowMs) continue;
-      if (catalog.stats(e.id).registrations > maxRegs) continue;
-      hits.push({ id: e.id, score: 1 - (at - e.createdAt) / windowMs, startsAt: e.startsAt });
+    const newK = input.newK ?? d.newK;
+    // Freshness is strictly increasing in createdAt, so newest-first is freshness order.
+    const freshness = (createdAt: number): number => 1 - (at - createdAt) / windowMs;
+    if (pool !== undefined && rankPool) {
+      const hits: SourceHit[] = [];
+      for (const e of pool) {
+        if (e.createdAt === undefined || e.createdAt < at - windowMs) continue;
+        if (catalog.stats(e.id).registrations > maxRegs) continue;
+        hits.push({ id: e.id, score: freshness(e.createdAt), startsAt: e.startsAt });
+      }
+      lists.set('new', topBy(hits, newK, catalog));
+    } else {
+      const top = catalog.topInWindow({
+        ...window,
+        order: 'newest',
+        k: newK,
+        createdFrom: at - windowMs,
+        createdTo: at,
+        accept: (e) => catalog.stats(e.id).registrations <= maxRegs && passes(e),
+      });
+      lists.set('new', top.map((h) => ({ id: h.event.id, score: freshness(h.key), startsAt: h.event.startsAt })));
     }
-    lists.set('new', topBy(hits, input.newK ?? d.newK, catalog));
   }
+  const t6 = performance.now();
+  timings.new = t6 - t5;
 
   const candidates = mergeSources(lists, { weights: input.weights, rrfK: input.rrfK ?? d.rrfK });
-  const t5 = performance.now();
-  timings.merge = t5 - t4;
-  timings.total = t5 - t0;
+  const t7 = performance.now();
+  timings.merge = t7 - t6;
+  timings.total = t7 - t0;
   const counts = { ann: 0, friends: 0, popular: 0, new: 0 };
   for (const [s, l] of lists) counts[s] = l.length;
-  return { candidates, counts, location, annPath, allowed: pool.length, truncated, userActivity, timings };
+  return { candidates, counts, location, annPath, allowed: pool === undefined || truncated ? null : pool.length, truncated, userActivity, timings };
 }
 
 /** Whether hit a ranks before hit b: higher score, then the event starting sooner, then the smaller id. */

@@ -5,7 +5,11 @@
  * filtered search at two selectivities (graph walk with the filter callback vs exact scans).
  *
  *   npx tsx tools/bench/src/ann.bench.ts --n 100000 --dims 64
- *   npx tsx tools/bench/src/ann.bench.ts --n 1000000 --queries 200       # ~10 min+, 1.5 GB RAM
+ *   npx tsx tools/bench/src/ann.bench.ts --n 1000000 --queries 100 --m 16 --ef 50,100,200 \
+ *       --selectivity 0.5,0.1,0.01,0.001                                  # the 1M run of issue #4
+ *
+ * Memory: `rssAfterBuildMB` is the resident set right after each build (data + index), `peakRssMB`
+ * the process's peak so far (`process.resourceUsage().maxRSS`).
  *
  * Prints tables to stdout, progress to stderr, and writes bench-results/ann.json (override with --out).
  */
@@ -143,6 +147,8 @@ async function main(): Promise<void> {
       const tb = performance.now();
       const index = AnnIndex.build(items, { dims, M, efConstruction, progress: throttledStderrProgress(5000) });
       const buildSeconds = (performance.now() - tb) / 1000;
+      const rssAfterBuildMB = round(process.memoryUsage().rss / 2 ** 20, 0);
+      const peakRssMB = round(process.resourceUsage().maxRSS / 1024, 0);
       const dir = join(tmp, `m${M}`);
       const ts = performance.now();
       await index.save(dir);
@@ -158,12 +164,14 @@ async function main(): Promise<void> {
         efConstruction,
         buildSeconds: round(buildSeconds, 2),
         insertsPerSec: Math.round(n / buildSeconds),
+        rssAfterBuildMB,
+        peakRssMB,
         graphMB: round(graphBytes / 2 ** 20, 1),
         artefactMB: round(totalBytes / 2 ** 20, 1),
         saveSeconds: round(saveSeconds, 2),
         loadVerifySeconds: round(loadSeconds, 2),
       });
-      log(`[ann.bench] M=${M} built in ${buildSeconds.toFixed(1)} s`);
+      log(`[ann.bench] M=${M} built in ${buildSeconds.toFixed(1)} s, RSS ${rssAfterBuildMB} MB, peak ${peakRssMB} MB`);
 
       if (truth.length === 0) {
         // Ground truth once, by brute force over the same normalised vectors; also the exact-scan latency.
@@ -214,6 +222,7 @@ async function main(): Promise<void> {
         for (const [method, opts] of runs) {
           const r = measure(queries, ftruth, (q) => index.search(q, k, opts));
           filtered.push({ selectivity: share, allowed: allowedIds.length, method, [`recall@${k}`]: r.recall, queriesPerSec: r.queriesPerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
+          log(`[ann.bench] filter ${share} ${method}: recall ${r.recall}, p50 ${r.p50Ms} ms`);
         }
         plans.push({
           selectivity: share,
@@ -231,8 +240,11 @@ async function main(): Promise<void> {
     printTable(`Filtered search (M=${filterM}, k=${k})`, filtered as Record<string, string | number>[]);
     printTable('Path AnnIndex.search picks by default (thresholds: 2,000 ids or 1% of the index)', plans);
 
+    const peakRssMB = round(process.resourceUsage().maxRSS / 1024, 0);
+    process.stdout.write(`\nPeak RSS of the whole run: ${peakRssMB} MB. ${cpus().length} CPUs: ${cpus()[0]?.model ?? '?'}.\n`);
     const result = {
       benchmark: 'ann',
+      peakRssMB,
       startedAt: started,
       seconds: round((Date.now() - started) / 1000, 1),
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },

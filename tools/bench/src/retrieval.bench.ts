@@ -4,8 +4,12 @@
  * without caller filters, against the embedded feature store (MemoryFeatureStore) holding users,
  * friendships and registrations.
  *
- *   npx tsx tools/bench/src/retrieval.bench.ts                 # N = 100k (~1–2 min, mostly the index build)
- *   npx tsx tools/bench/src/retrieval.bench.ts --n 1000000     # 1M: the build takes minutes, ~2 GB RAM
+ *   npx tsx tools/bench/src/retrieval.bench.ts                        # N = 100k (~1–2 min, mostly the index build)
+ *   npx tsx tools/bench/src/retrieval.bench.ts --events 1000000 --requests 200   # 1M: the build takes minutes
+ *
+ * Each scenario runs twice on the same world: `buckets` (the request path: popular/new walk the
+ * catalogue's sorted buckets, allowed ids listed only for small windows) and `scan` (the previous
+ * path, `poolScan: true`: one scan of every event in the window), unless --no-baseline.
  *
  * World: N events around `--cities` city centres (Zipf-sized, so big cities hold many events), starting
  * uniformly over 60 days after T, 5% online, 20 categories, 10 languages, prices, capacities; 64-d
@@ -15,7 +19,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AnnIndex, clusteredVectorsWithQueries } from '@evrec/ann';
 import { MS_PER_DAY, createRng, throttledStderrProgress, type Event, type Interaction, type RequestContext, type User } from '@evrec/core';
@@ -26,6 +31,10 @@ import { printTable, quantile } from './report.ts';
 const { values: args } = parseArgs({
   options: {
     n: { type: 'string', default: '100000' },
+    events: { type: 'string' },
+    'no-baseline': { type: 'boolean', default: false },
+    'index-dir': { type: 'string' },
+    'exact-share': { type: 'string' },
     dims: { type: 'string', default: '64' },
     requests: { type: 'string', default: '500' },
     k: { type: 'string', default: '500' },
@@ -41,7 +50,10 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   process.stdout.write(`retrieval.bench.ts options (defaults in brackets):
-  --n N               indexed events [100000]
+  --n N, --events N   indexed events [100000]
+  --no-baseline       skip the previous path (poolScan: one scan of the window) as the baseline
+  --exact-share X     exactScanMaxShare of the current path [retrieval default, 0.1]
+  --index-dir DIR     load the HNSW index from DIR when it holds one for the same world, else build and save it there
   --dims D            vector dimensions [64]
   --requests R        requests per scenario [500]
   --k K               ANN candidates per request [500]
@@ -55,7 +67,7 @@ if (args.help) {
   process.exit(0);
 }
 
-const n = Number(args.n);
+const n = Number(args.events ?? args.n);
 const dims = Number(args.dims);
 const nReq = Number(args.requests);
 const k = Number(args.k);
@@ -146,11 +158,21 @@ async function main(): Promise<void> {
   log(`[retrieval.bench] world generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const tb = performance.now();
-  const index = AnnIndex.build(
-    events.map((e, i) => ({ id: e.id, vector: data.items.subarray(i * dims, (i + 1) * dims) })),
-    { dims, progress },
-  );
-  const buildSeconds = (performance.now() - tb) / 1000;
+  // The same seed and sizes give the same vectors, so a saved index can stand in for a rebuild.
+  const cacheDir = args['index-dir'] === undefined ? undefined : join(args['index-dir'], `n${n}-d${dims}-${args.seed}`);
+  let index: AnnIndex;
+  let buildSeconds = NaN;
+  if (cacheDir !== undefined && existsSync(join(cacheDir, 'manifest.json'))) {
+    index = await AnnIndex.load(cacheDir, { verify: false });
+    log(`[retrieval.bench] index loaded from ${cacheDir} in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
+  } else {
+    index = AnnIndex.build(
+      events.map((e, i) => ({ id: e.id, vector: data.items.subarray(i * dims, (i + 1) * dims) })),
+      { dims, progress },
+    );
+    buildSeconds = (performance.now() - tb) / 1000;
+    if (cacheDir !== undefined) await index.save(cacheDir);
+  }
   const catalog = new Catalog({ index });
   catalog.upsertMany(events, undefined, false);
 
@@ -204,6 +226,8 @@ async function main(): Promise<void> {
     { name: 'anonymous', description: 'no user: request location, popular + new + context ANN', context: (i) => ({ lat: userOf(i).lat, lng: userOf(i).lng }), anonymous: true },
   ];
 
+  const modes: Array<{ name: string; poolScan: boolean }> = [{ name: 'buckets', poolScan: false }];
+  if (!args['no-baseline']) modes.push({ name: 'scan', poolScan: true });
   const rows: Record<string, string | number>[] = [];
   const results: Record<string, unknown>[] = [];
   // The raw index alone, for reference: the same k with no rules at all.
@@ -215,13 +239,19 @@ async function main(): Promise<void> {
       samples.push(performance.now() - t);
     }
     samples.sort((a, b) => a - b);
-    rows.push({ scenario: 'raw ANN (no rules)', p50Ms: round(quantile(samples, 0.5)), p99Ms: round(quantile(samples, 0.99)), meanCandidates: k, annMs: round(quantile(samples, 0.5)), scanMs: 0, activityMs: 0, friendsMs: 0, mergeMs: 0, allowed: n, paths: 'hnsw' });
+    rows.push({ scenario: 'raw ANN (no rules)', path: '-', p50Ms: round(quantile(samples, 0.5)), p99Ms: round(quantile(samples, 0.99)), meanCandidates: k, annMs: round(quantile(samples, 0.5)), scanMs: 0, popularMs: 0, newMs: 0, activityMs: 0, friendsMs: 0, mergeMs: 0, allowed: n, paths: 'hnsw' });
   }
-  for (const s of scenarios) {
+  // Popular and new lists per request on the first mode, to check the other mode returns the same.
+  const reference = new Map<string, string>();
+  const sameLists = new Map<string, string>();
+  for (const s of scenarios) for (const mode of modes) {
     const samples: number[] = [];
-    const stage: Record<'activity' | 'scan' | 'ann' | 'friends' | 'merge', number[]> = { activity: [], scan: [], ann: [], friends: [], merge: [] };
+    const stage: Record<'activity' | 'scan' | 'ann' | 'friends' | 'popular' | 'new' | 'merge', number[]> = { activity: [], scan: [], ann: [], friends: [], popular: [], new: [], merge: [] };
     let candidates = 0;
     let allowed = 0;
+    let listed = 0;
+    let same = 0;
+    let truncatedBaseline = 0;
     const paths = new Map<string, number>();
     const run = async (i: number): Promise<RetrievalResult> => {
       const user = userOf(i);
@@ -234,6 +264,10 @@ async function main(): Promise<void> {
         catalog,
         k,
         radiusKm: s.radiusKm,
+        poolScan: mode.poolScan,
+        // The previous path with its previous defaults.
+        maxScan: mode.poolScan ? 100_000 : undefined,
+        exactScanMaxShare: args['exact-share'] === undefined ? undefined : Number(args['exact-share']),
       });
     };
     for (let i = 0; i < 20; i++) await run(nReq + i); // warm up
@@ -243,30 +277,56 @@ async function main(): Promise<void> {
       samples.push(performance.now() - t);
       for (const key of Object.keys(stage) as Array<keyof typeof stage>) stage[key].push(r.timings[key]);
       candidates += r.candidates.length;
-      allowed += r.allowed;
+      if (r.allowed !== null) {
+        allowed += r.allowed;
+        listed++;
+      }
       paths.set(r.annPath, (paths.get(r.annPath) ?? 0) + 1);
+      // Each source's own list in its own order (the merged order also depends on the ANN's answer).
+      const lists = JSON.stringify(
+        (['popular', 'new'] as const).map((src) =>
+          r.candidates
+            .filter((c) => c.ranks[src] !== undefined)
+            .sort((a, b) => (a.ranks[src] ?? 0) - (b.ranks[src] ?? 0))
+            .map((c) => [c.eventId, c.scores[src]]),
+        ),
+      );
+      const key = `${s.name}/${i}`;
+      const ref = reference.get(key);
+      if (ref === undefined) reference.set(key, lists);
+      else if (r.truncated) truncatedBaseline++;
+      else if (ref === lists) same++;
     }
+    // The previous path's scan stops at maxScan (truncated): its popular/new then saw part of the area.
+    if (mode !== modes[0]) sameLists.set(s.name, `${same}/${nReq - truncatedBaseline} (+${truncatedBaseline} truncated)`);
     samples.sort((a, b) => a - b);
     const med = (xs: number[]): number => round(quantile(xs.sort((a, b) => a - b), 0.5));
     const row = {
       scenario: s.name,
+      path: mode.name,
       p50Ms: round(quantile(samples, 0.5)),
       p99Ms: round(quantile(samples, 0.99)),
       meanCandidates: round(candidates / nReq, 1),
       annMs: med(stage.ann),
       scanMs: med(stage.scan),
+      popularMs: med(stage.popular),
+      newMs: med(stage.new),
       activityMs: med(stage.activity),
       friendsMs: med(stage.friends),
       mergeMs: med(stage.merge),
-      allowed: round(allowed / nReq, 0),
+      allowed: listed === 0 ? '—' : round(allowed / listed, 0),
       paths: [...paths].map(([p, c]) => `${p} ${c}`).join(', '),
     };
     rows.push(row);
     results.push({ ...row, description: s.description });
-    log(`[retrieval.bench] ${s.name}: p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
+    log(`[retrieval.bench] ${JSON.stringify(row)}`);
   }
+  const maxRssMB = round(process.resourceUsage().maxRSS / 1024, 0);
   printTable(`Candidate generation, N=${n} events, k=${k}, ${nReq} requests per scenario (one thread; ms; stage columns are per-stage medians)`, rows);
-  process.stdout.write(`\nIndex build: ${buildSeconds.toFixed(1)} s (M=16, efConstruction=200). ${cpus().length} CPUs: ${cpus()[0]?.model ?? '?'}.\n`);
+  process.stdout.write(`\nIndex build: ${Number.isNaN(buildSeconds) ? 'loaded from --index-dir' : `${buildSeconds.toFixed(1)} s`} (M=16, efConstruction=200). Peak RSS ${maxRssMB} MB. ${cpus().length} CPUs: ${cpus()[0]?.model ?? '?'}.\n`);
+  if (sameLists.size > 0) {
+    process.stdout.write(`Popular and new lists identical on both paths (of the requests the old scan did not truncate): ${[...sameLists].map(([sc, x]) => `${sc} ${x}`).join(', ')}\n`);
+  }
 
   const out = {
     bench: 'retrieval',
@@ -274,6 +334,8 @@ async function main(): Promise<void> {
     params: { n, dims, requests: nReq, k, cities: nCities, users: nUsers, friends: Number(args.friends), registrations: Number(args.registrations) },
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?' },
     buildSeconds: round(buildSeconds),
+    maxRssMB,
+    sameLists: Object.fromEntries(sameLists),
     rows,
     scenarios: results,
     seconds: (Date.now() - started) / 1000,
