@@ -70,7 +70,9 @@ export type AnnSearchPath =
   /** Exact scan of the vectors of the enumerated `allowedIds`. */
   | 'exact-allowed'
   /** Exact scan of every live vector (the filter, if any, is checked before the dot product). */
-  | 'exact-scan';
+  | 'exact-scan'
+  /** Exact scan of caller-supplied label lists, the check run only on items that would enter the top k (`scanLabelLists`). */
+  | 'exact-labels';
 
 export interface AnnSearchOptions {
   /** Keep only ids for which this returns true. Runs inside the graph search, not after it. */
@@ -230,6 +232,43 @@ export class AnnIndex {
     if (l === undefined || this.removed[l] === 1) return undefined;
     const d = this.params.dims;
     return this.vectors.slice(l * d, (l + 1) * d);
+  }
+
+  /** The internal label of a live `id` (row of the stored vectors), for `scanLabelLists`; undefined when absent or removed. */
+  labelFor(id: string): number | undefined {
+    const l = this.labelOf.get(id);
+    return l === undefined || this.removed[l] === 1 ? undefined : l;
+  }
+
+  /** The id stored under `label`, when it is live. */
+  idForLabel(label: number): string | undefined {
+    return label >= 0 && label < this.ids.length && this.removed[label] === 0 ? this.ids[label] : undefined;
+  }
+
+  /**
+   * Exact top-k over the labels of `lists` (e.g. a caller's geo/time buckets), with the check
+   * `accept(list, row)` run only for items that would enter the current top k: a check that costs
+   * more than a 64-d dot product is then paid a few thousand times instead of once per item. The
+   * result equals checking every item first and scanning the accepted ones (scores tie-break by
+   * label, as in every exact path). Removed labels are skipped.
+   */
+  scanLabelLists(query: VectorInput, k: number, lists: readonly Int32Array[], accept: (list: number, row: number) => boolean): AnnHit[] {
+    assertPositiveInt(k, 'k');
+    const d = this.params.dims;
+    const q = new Float32Array(d);
+    writeNormalized(query, d, q, 0, 'query');
+    const top = new TopK(Math.min(k, Math.max(1, this.live)));
+    const { removed, vectors } = this;
+    for (let li = 0; li < lists.length; li++) {
+      const labels = lists[li];
+      for (let row = 0; row < labels.length; row++) {
+        const l = labels[row];
+        if (removed[l] === 1) continue;
+        const s = dotRow(q, vectors, l * d, d);
+        if (top.admits(s, l) && accept(li, row)) top.push(s, l);
+      }
+    }
+    return top.sorted().map((h) => ({ id: this.ids[h.label], score: h.score }));
   }
 
   /** Live ids, in label order. */

@@ -64,6 +64,11 @@ export class TopK {
     return s < s2 || (s === s2 && l > l2);
   }
 
+  /** Whether `push(score, label)` would keep the item (lets a caller skip an expensive check). */
+  admits(score: number, label: number): boolean {
+    return this.k > 0 && (this.n < this.k || this.worse(this.scores[0], this.labels[0], score, label));
+  }
+
   push(score: number, label: number): void {
     if (this.k === 0) return;
     if (this.n < this.k) {

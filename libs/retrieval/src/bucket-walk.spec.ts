@@ -97,8 +97,8 @@ describe('popular and new sources from the sorted buckets', () => {
           const scanned = await retrieveCandidates({ ...input, poolScan: true });
           expect(walked.candidates).toEqual(scanned.candidates);
           expect(walked.counts).toEqual(scanned.counts);
-          // Without the ANN no pool is listed at all: popular and new come from the bucket walk only
-          // (with it, these small worlds list their windows and rank the pool).
+          // No pool is listed on the new path: the ANN scans the buckets' label lists (compared above
+          // with listing + exact scan), popular and new come from the bucket walk.
           const sources = ['popular', 'new'] as const;
           const walkedOnly = await retrieveCandidates({ ...input, sources });
           expect(walkedOnly.allowed).toBeNull();

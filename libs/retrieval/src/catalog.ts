@@ -1,5 +1,5 @@
 import { EARTH_RADIUS_KM, EvrecError, MS_PER_DAY, haversineKm, type Event } from '@evrec/core';
-import type { AnnIndex, VectorInput } from '@evrec/ann';
+import type { AnnHit, AnnIndex, VectorInput } from '@evrec/ann';
 
 /** Popularity counters of one event, as of the last stats refresh. */
 export interface EventStats {
@@ -97,6 +97,10 @@ interface Bucket {
   popularityKeys: Float64Array | null;
   /** Events with a createdAt, newest first. */
   newest: Event[] | null;
+  /** Index labels of the bucket's indexed events (built on use; reset when the bucket changes). */
+  labels: Int32Array | null;
+  /** The event of each entry of `labels`. */
+  labelEvents: Event[] | null;
 }
 
 /** A position in one bucket's order, for the k-way merge of `topInWindow`. */
@@ -418,6 +422,72 @@ export class Catalog {
     return true;
   }
 
+  /**
+   * The exact `k` nearest events to `query` (cosine, as the attached index scores) among the
+   * window's events that `accept` keeps: the index vectors of the window's buckets are scanned
+   * label list by label list, and the window's time and distance checks and `accept` run only for
+   * events that would enter the current top k. Same hits, in the same order, as listing the window
+   * under `accept` and scanning those ids exactly (`AnnIndex.search` with `allowedIds`), without
+   * the per-event checks of the listing (~0.8 µs each, 36k events at 1M) or an id lookup per event.
+   * Index changes must go through the catalogue (upsert, delete), which resets the buckets' lists.
+   */
+  nearestInWindow(query: VectorInput, k: number, window: WindowQuery, accept: (event: Event) => boolean): { hits: AnnHit[]; scanned: number } {
+    const index = this.index;
+    if (index === undefined) throw new EvrecError('INVALID_INPUT', 'nearestInWindow needs a catalogue with an attached index', { field: 'index' });
+    const lists: Int32Array[] = [];
+    const events: Event[][] = [];
+    let scanned = 0;
+    for (const bucket of this.bucketsOf(window)) {
+      const { labels, labelEvents } = this.labelList(bucket, index);
+      if (labels.length === 0) continue;
+      lists.push(labels);
+      events.push(labelEvents);
+      scanned += labels.length;
+    }
+    const { from, to, near } = window;
+    const hits = index.scanLabelLists(query, k, lists, (li, row) => {
+      const e = events[li][row];
+      if (e.startsAt === undefined || e.startsAt < from || e.startsAt > to) return false;
+      if (near !== undefined && hasVenue(e) && haversineKm(near.lat, near.lng, e.lat, e.lng) > near.radiusKm) return false;
+      return accept(e);
+    });
+    return { hits, scanned };
+  }
+
+  /**
+   * Builds every bucket's index label list now (they are otherwise built by the first request that
+   * scans the bucket: ~0.3 µs per event, 10–20 ms for a big city's window at 1M events). Call after
+   * filling the index. Returns how many lists were built.
+   */
+  prepareLabelLists(): number {
+    const index = this.index;
+    if (index === undefined) return 0;
+    let n = 0;
+    for (const days of this.buckets.values()) {
+      for (const bucket of days.values()) {
+        if (bucket.labels !== null) continue;
+        this.labelList(bucket, index);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private labelList(bucket: Bucket, index: AnnIndex): { labels: Int32Array; labelEvents: Event[] } {
+    if (bucket.labels !== null && bucket.labelEvents !== null) return { labels: bucket.labels, labelEvents: bucket.labelEvents };
+    const labels: number[] = [];
+    const labelEvents: Event[] = [];
+    for (const e of bucket.events) {
+      const l = index.labelFor(e.id);
+      if (l === undefined) continue;
+      labels.push(l);
+      labelEvents.push(e);
+    }
+    bucket.labels = Int32Array.from(labels);
+    bucket.labelEvents = labelEvents;
+    return { labels: bucket.labels, labelEvents };
+  }
+
   private *bucketsOf(query: WindowQuery): Generator<Bucket> {
     const { from, to, near } = query;
     if (!(from <= to)) return;
@@ -481,10 +551,12 @@ export class Catalog {
     }
     let bucket = days.get(day);
     if (bucket === undefined) {
-      bucket = { events: new Set(), byPopularity: null, popularityKeys: null, newest: null };
+      bucket = { events: new Set(), byPopularity: null, popularityKeys: null, newest: null, labels: null, labelEvents: null };
       days.set(day, bucket);
     }
     bucket.events.add(e);
+    bucket.labels = null;
+    bucket.labelEvents = null;
     this.markStale(bucket);
     this.placed.set(e.id, { cell, day, event: e, bucket });
   }
@@ -503,6 +575,8 @@ export class Catalog {
     const days = this.buckets.get(p.cell);
     const bucket = p.bucket;
     bucket.events.delete(p.event);
+    bucket.labels = null;
+    bucket.labelEvents = null;
     if (bucket.events.size === 0) {
       days?.delete(p.day);
       this.stale.delete(bucket);

@@ -258,7 +258,14 @@ export async function retrieveCandidates(input: RetrieveInput): Promise<Retrieva
   // such a filter visits most of the graph (over a second at 1M events), a scan of the window is
   // linear. Without filters the window is listed only while that stays cheaper than the walk.
   const listLimit = rules.hasFilters ? maxScan : Math.min(maxScan, Math.max(exactScanMaxIds, Math.floor((input.exactScanMaxShare ?? 0.1) * (index?.size ?? 0))));
-  if (scanPool || (runAnn && bound <= listLimit)) {
+  // A window small enough to list is scanned exactly straight from the catalogue's per-bucket label
+  // lists (the rules checked only for events that would enter the top k): the same hits as listing
+  // it and scanning the listed ids, without the listing (1M events: ANN p50 ~25 ms instead of ~40 ms
+  // listing + ~45 ms scanning). Not under caller filters: when they reject most of the window the
+  // top k rarely fills, nearly every event is checked anyway, and listing first is cheaper.
+  // Needs the catalogue's own index.
+  const windowScan = !scanPool && runAnn && !rules.hasFilters && bound <= listLimit && index === catalog.annIndex;
+  if (scanPool || (runAnn && bound <= listLimit && !windowScan)) {
     const listed: Event[] = [];
     let scanned = 0;
     catalog.forEachInWindow(window, (e) => {
@@ -270,14 +277,17 @@ export async function retrieveCandidates(input: RetrieveInput): Promise<Retrieva
       return true;
     });
     pool = listed;
-  } else truncated = bound > maxScan;
+  } else truncated = !windowScan && bound > maxScan;
   const t2 = performance.now();
   timings.scan = t2 - t1;
 
   // 3. ANN under the rules.
   const lists = new Map<CandidateSource, SourceHit[]>();
   let annPath: AnnSearchPath | 'none' = 'none';
-  if (runAnn && input.userVector !== undefined && index !== undefined) {
+  if (windowScan && input.userVector !== undefined) {
+    annPath = 'exact-labels';
+    lists.set('ann', catalog.nearestInWindow(input.userVector, annK, window, passes).hits);
+  } else if (runAnn && input.userVector !== undefined && index !== undefined) {
     // A complete pool is the exact allowed set: the index scans it when small, else walks the graph
     // with set membership as the in-search filter (cheaper per node than re-checking the rules).
     // Without one (a big window, or a truncated scan) the rules themselves are the in-search filter.

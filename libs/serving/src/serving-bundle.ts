@@ -15,7 +15,7 @@ import { loadEmbeddingsComponent, type EmbedUserInput, type EmbeddingsComponent 
 import { join } from 'node:path';
 import type { EventTextCache } from '@evrec/features';
 import { applyCalibration, loadRankerComponent, RANKER_COMPONENT, RANKER_FILES, type Ranker, type RankerScoreInput } from '@evrec/ranker';
-import { ANN_COMPONENT, Catalog, loadAnnComponent, refreshCatalogStats } from '@evrec/retrieval';
+import { ANN_COMPONENT, Catalog, loadAnnComponent, refreshCatalogStats, type EventStats } from '@evrec/retrieval';
 import type { CatalogChange, EventRecords } from './event-records.ts';
 import type { ScoringThread } from './scoring-thread.ts';
 import { verifyBundleOffThread } from './verify-off-thread.ts';
@@ -196,10 +196,13 @@ export class ServingBundle {
       phase('catalog');
 
       if (options.previous !== undefined) {
-        for (const e of options.previous.catalog.values()) {
-          const s = options.previous.catalog.stats(e.id);
-          if (s.registrations > 0 || s.registrations7d > 0) catalog.setStats(e.id, s);
+        const previous = options.previous.catalog;
+        const carried: Array<[string, EventStats]> = [];
+        for (const e of previous.values()) {
+          const s = previous.stats(e.id);
+          if (s.registrations > 0 || s.registrations7d > 0) carried.push([e.id, s]);
         }
+        catalog.setStatsMany(carried);
       }
       if (options.stats !== undefined) {
         const ids = [...catalog.values()].filter((e) => isIndexable(e, at)).map((e) => e.id);
@@ -209,6 +212,10 @@ export class ServingBundle {
           options.logger?.warn({ version: opened.version, error: (e as Error).message }, 'popularity counters unavailable at load: keeping the previous bundle\'s');
         }
       }
+      // Sort the popularity and newest-first bucket orders and list the buckets' index labels now,
+      // not on the first requests.
+      catalog.reorderBuckets();
+      catalog.prepareLabelLists();
       const userRows = new Map<string, number>();
       emb.userIds.forEach((id, i) => userRows.set(id, i));
       phase('stats');
