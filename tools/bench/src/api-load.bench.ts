@@ -7,7 +7,7 @@
  * the middle (the server must swap it in with zero failed requests).
  *
  *   npx tsx tools/bench/src/api-load.bench.ts [--events 100000] [--users 100000] [--duration 20]
- *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread]
+ *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64]
  *
  * The world and bundle are built once per size under --work (default tmp/bench-api/<events>x<users>)
  * and reused. The models are trained on the small synthetic world of @evrec/data with the default
@@ -60,6 +60,12 @@ const { values: args } = parseArgs({
     'build-only': { type: 'boolean', default: false },
     /** Score on the serving thread (the server's --no-scoring-thread), to measure what the scoring thread buys. */
     'no-scoring-thread': { type: 'boolean', default: false },
+    /**
+     * V8 young-generation semi-space of the server (MB). Request garbage that is still referenced
+     * while other requests run (8 in flight) outlives a small young generation and is promoted; at
+     * 1M events every major GC then marks a multi-GB heap. 0 keeps Node's default (16 MB).
+     */
+    'semi-space-mb': { type: 'string', default: '64' },
     port: { type: 'string', default: '18480' },
     seed: { type: 'string', default: '42' },
   },
@@ -73,6 +79,7 @@ const CONNECTIONS = Number(args.connections);
 const RATE = args.rate === undefined ? undefined : Number(args.rate);
 const DURATION = Number(args.swap ? args['swap-duration'] : args.duration);
 const PORT = Number(args.port);
+const SEMI_SPACE_MB = Number(args['semi-space-mb']);
 const WORK = resolve(args.work ?? join('tmp', 'bench-api', `${N_EVENTS}x${N_USERS}`));
 const DATA = join(WORK, 'world');
 const ARTIFACTS = join(WORK, 'artifacts');
@@ -249,7 +256,7 @@ async function worldReady(): Promise<Ready> {
 async function startServer(at: number): Promise<{ proc: ChildProcess; url: string; startSeconds: number }> {
   const t0 = performance.now();
   const proc = spawn(process.execPath, ['apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
-    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: `--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}` },
+    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: [`--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}`, ...(SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : [])].join(' ') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -465,7 +472,7 @@ const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as
 const run = {
   at: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
-  params: { events: N_EVENTS, users: N_USERS, interactionsPerUser: PER_USER, friendsPerUser: FRIENDS, connections: CONNECTIONS, rate: RATE ?? null, durationSeconds: DURATION, swap: args.swap, limit: 20, scoringThread: !args['no-scoring-thread'] },
+  params: { events: N_EVENTS, users: N_USERS, interactionsPerUser: PER_USER, friendsPerUser: FRIENDS, connections: CONNECTIONS, rate: RATE ?? null, durationSeconds: DURATION, swap: args.swap, limit: 20, scoringThread: !args['no-scoring-thread'], semiSpaceMb: SEMI_SPACE_MB },
   build: { seconds: ready.buildSeconds, serverStartSeconds: server.startSeconds, textCacheWarmSeconds },
   phases,
   totalSeconds: (performance.now() - started) / 1000,
