@@ -101,6 +101,8 @@ interface Bucket {
   labels: Int32Array | null;
   /** The event of each entry of `labels`. */
   labelEvents: Event[] | null;
+  /** Their index vectors, copied contiguously (the window's exact scan then reads memory in order). */
+  labelVectors: Float32Array | null;
 }
 
 /** A position in one bucket's order, for the k-way merge of `topInWindow`. */
@@ -434,13 +436,13 @@ export class Catalog {
   nearestInWindow(query: VectorInput, k: number, window: WindowQuery, accept: (event: Event) => boolean): { hits: AnnHit[]; scanned: number } {
     const index = this.index;
     if (index === undefined) throw new EvrecError('INVALID_INPUT', 'nearestInWindow needs a catalogue with an attached index', { field: 'index' });
-    const lists: Int32Array[] = [];
+    const lists: Array<{ labels: Int32Array; vectors: Float32Array }> = [];
     const events: Event[][] = [];
     let scanned = 0;
     for (const bucket of this.bucketsOf(window)) {
-      const { labels, labelEvents } = this.labelList(bucket, index);
+      const { labels, labelEvents, vectors } = this.labelList(bucket, index);
       if (labels.length === 0) continue;
-      lists.push(labels);
+      lists.push({ labels, vectors });
       events.push(labelEvents);
       scanned += labels.length;
     }
@@ -473,8 +475,8 @@ export class Catalog {
     return n;
   }
 
-  private labelList(bucket: Bucket, index: AnnIndex): { labels: Int32Array; labelEvents: Event[] } {
-    if (bucket.labels !== null && bucket.labelEvents !== null) return { labels: bucket.labels, labelEvents: bucket.labelEvents };
+  private labelList(bucket: Bucket, index: AnnIndex): { labels: Int32Array; labelEvents: Event[]; vectors: Float32Array } {
+    if (bucket.labels !== null && bucket.labelEvents !== null && bucket.labelVectors !== null) return { labels: bucket.labels, labelEvents: bucket.labelEvents, vectors: bucket.labelVectors };
     const labels: number[] = [];
     const labelEvents: Event[] = [];
     for (const e of bucket.events) {
@@ -485,7 +487,8 @@ export class Catalog {
     }
     bucket.labels = Int32Array.from(labels);
     bucket.labelEvents = labelEvents;
-    return { labels: bucket.labels, labelEvents };
+    bucket.labelVectors = index.vectorBlock(bucket.labels);
+    return { labels: bucket.labels, labelEvents, vectors: bucket.labelVectors };
   }
 
   private *bucketsOf(query: WindowQuery): Generator<Bucket> {
@@ -551,12 +554,13 @@ export class Catalog {
     }
     let bucket = days.get(day);
     if (bucket === undefined) {
-      bucket = { events: new Set(), byPopularity: null, popularityKeys: null, newest: null, labels: null, labelEvents: null };
+      bucket = { events: new Set(), byPopularity: null, popularityKeys: null, newest: null, labels: null, labelEvents: null, labelVectors: null };
       days.set(day, bucket);
     }
     bucket.events.add(e);
     bucket.labels = null;
     bucket.labelEvents = null;
+    bucket.labelVectors = null;
     this.markStale(bucket);
     this.placed.set(e.id, { cell, day, event: e, bucket });
   }
@@ -577,6 +581,7 @@ export class Catalog {
     bucket.events.delete(p.event);
     bucket.labels = null;
     bucket.labelEvents = null;
+    bucket.labelVectors = null;
     if (bucket.events.size === 0) {
       days?.delete(p.day);
       this.stale.delete(bucket);

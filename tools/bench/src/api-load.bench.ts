@@ -7,7 +7,7 @@
  * the middle (the server must swap it in with zero failed requests).
  *
  *   npx tsx tools/bench/src/api-load.bench.ts [--events 100000] [--users 100000] [--duration 20]
- *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64]
+ *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64] [--rates 25,50]
  *
  * The world and bundle are built once per size under --work (default tmp/bench-api/<events>x<users>)
  * and reused. The models are trained on the small synthetic world of @evrec/data with the default
@@ -54,6 +54,8 @@ const { values: args } = parseArgs({
     'swap-duration': { type: 'string', default: '60' },
     connections: { type: 'string', default: '8' },
     rate: { type: 'string' },
+    /** Extra open-loop phases at these request rates (comma-separated), after the closed-loop ones. */
+    rates: { type: 'string' },
     swap: { type: 'boolean', default: false },
     work: { type: 'string' },
     rebuild: { type: 'boolean', default: false },
@@ -443,6 +445,9 @@ try {
   else {
     phases.push(await phase('1 connection', DURATION, 1));
     phases.push(await phase(`${CONNECTIONS} connections${at}`, DURATION, CONNECTIONS, undefined, RATE));
+    for (const r of (args.rates ?? '').split(',').filter((x) => x !== '').map(Number)) {
+      phases.push(await phase(`${r} req/s offered, ${CONNECTIONS} connections`, DURATION, CONNECTIONS, undefined, r));
+    }
   }
 } finally {
   server.proc.kill('SIGTERM');
