@@ -386,17 +386,23 @@ interface Phase {
   failed: { non2xx: number; errors: number; timeouts: number };
   stages: StageRow[];
   candidates: StageRow[];
+  /** The server's garbage collections during the phase, by kind (prom-client's nodejs_gc_duration_seconds). */
+  gc: Array<{ kind: string; count: number; totalMs: number; meanMs: number }>;
   swap?: { from: string; to: string; publishSeconds: number; visibleAfterSeconds: number | null; serverLoad?: unknown };
 }
 
 async function phase(name: string, seconds: number, connections: number, during?: () => Promise<Phase['swap']>, rate?: number): Promise<Phase> {
   const before = await histograms(server.url, 'evrec_stage_duration_seconds', 'stage');
   const candBefore = await histograms(server.url, 'evrec_candidates', 'source');
+  const gcBefore = await histograms(server.url, 'evrec_nodejs_gc_duration_seconds', 'kind');
   const running = autocannon({ url: server.url, connections, duration: seconds, requests: [request], timeout: 10, ...(rate === undefined ? {} : { overallRate: rate }) });
   const swap = during === undefined ? undefined : await during();
   const r = await running;
   const stages = stageRows(diff(await histograms(server.url, 'evrec_stage_duration_seconds', 'stage'), before));
   const candidates = stageRows(diff(await histograms(server.url, 'evrec_candidates', 'source'), candBefore), 1);
+  const gc = [...diff(await histograms(server.url, 'evrec_nodejs_gc_duration_seconds', 'kind'), gcBefore).entries()]
+    .filter(([, h]) => h.count > 0)
+    .map(([kind, h]) => ({ kind, count: h.count, totalMs: h.sum * 1000, meanMs: (h.sum * 1000) / h.count }));
   return {
     name,
     seconds,
@@ -407,6 +413,7 @@ async function phase(name: string, seconds: number, connections: number, during?
     failed: { non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts },
     stages,
     candidates,
+    gc,
     swap,
   };
 }
@@ -466,6 +473,7 @@ for (const p of phases) {
   }
   const cand = p.candidates.map((c) => `${c.stage} ${f(c.meanMs, 0)}`).join(', ');
   console.log(`  candidates per request (mean): ${cand}`);
+  console.log(`  server GC: ${p.gc.map((g) => `${g.kind} ${g.count}× (${f(g.totalMs, 0)} ms, mean ${f(g.meanMs, 1)} ms)`).join(', ') || 'none'}`);
   console.log(`  ${'server stage'.padEnd(20)} ${'mean ms'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
   for (const s of p.stages.sort((a, b) => b.meanMs - a.meanMs)) console.log(`  ${s.stage.padEnd(20)} ${f(s.meanMs, 2).padStart(8)} ${f(s.p50Ms, 2).padStart(8)} ${f(s.p99Ms, 2).padStart(8)}`);
 }
