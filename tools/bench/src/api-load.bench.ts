@@ -27,6 +27,7 @@ import { DatasetWriter, generateWorld, loadDataset } from '@evrec/data';
 import { trainEmbeddingsIntoBundle } from '@evrec/embeddings';
 import { trainRankerIntoBundle } from '@evrec/ranker';
 import { buildIndexIntoBundle } from '@evrec/retrieval';
+import { quantile as sampleQuantile } from './report.ts';
 
 interface AutocannonResult {
   latency: { p50: number; p90: number; p99: number; average: number; max: number };
@@ -54,7 +55,12 @@ const { values: args } = parseArgs({
     'swap-duration': { type: 'string', default: '60' },
     connections: { type: 'string', default: '8' },
     rate: { type: 'string' },
-    /** Extra open-loop phases at these request rates (comma-separated), after the closed-loop ones. */
+    /**
+     * Extra open-loop phases at these request rates (comma-separated), after the closed-loop ones:
+     * requests sent on a fixed schedule (one every 1/rate s, however many are in flight) and latency
+     * counted from the scheduled time, so queueing shows (autocannon's overallRate sends each
+     * second's budget in bursts).
+     */
     rates: { type: 'string' },
     swap: { type: 'boolean', default: false },
     work: { type: 'string' },
@@ -391,11 +397,51 @@ interface Phase {
   swap?: { from: string; to: string; publishSeconds: number; visibleAfterSeconds: number | null; serverLoad?: unknown };
 }
 
-async function phase(name: string, seconds: number, connections: number, during?: () => Promise<Phase['swap']>, rate?: number): Promise<Phase> {
+/** Open-loop load: request i is sent at t0 + i / rate; its latency runs from that scheduled moment. */
+async function pacedLoad(rate: number, seconds: number): Promise<AutocannonResult> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const inFlight: Promise<void>[] = [];
+  const total = Math.round(rate * seconds);
+  const t0 = performance.now() + 50;
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const path = `/v1/users/${users[next++ % users.length]}/recommendations?limit=20&at=${T}`;
+    inFlight.push(
+      fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(10_000) })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status >= 200 && res.status < 300) latencies.push(performance.now() - due);
+          else non2xx++;
+        })
+        .catch(() => void errors++),
+    );
+  }
+  await Promise.all(inFlight);
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (q: number): number => (sorted.length === 0 ? NaN : sampleQuantile(sorted, q));
+  const elapsed = (performance.now() - t0) / 1000;
+  return {
+    latency: { p50: at(0.5), p90: at(0.9), p99: at(0.99), average: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), max: sorted[sorted.length - 1] ?? NaN },
+    requests: { average: latencies.length / elapsed, total: latencies.length },
+    non2xx,
+    errors,
+    timeouts: 0,
+    duration: elapsed,
+  };
+}
+
+async function phase(name: string, seconds: number, connections: number, during?: () => Promise<Phase['swap']>, rate?: number, paced = false): Promise<Phase> {
   const before = await histograms(server.url, 'evrec_stage_duration_seconds', 'stage');
   const candBefore = await histograms(server.url, 'evrec_candidates', 'source');
   const gcBefore = await histograms(server.url, 'evrec_nodejs_gc_duration_seconds', 'kind');
-  const running = autocannon({ url: server.url, connections, duration: seconds, requests: [request], timeout: 10, ...(rate === undefined ? {} : { overallRate: rate }) });
+  const running =
+    paced && rate !== undefined
+      ? pacedLoad(rate, seconds)
+      : autocannon({ url: server.url, connections, duration: seconds, requests: [request], timeout: 10, ...(rate === undefined ? {} : { overallRate: rate }) });
   const swap = during === undefined ? undefined : await during();
   const r = await running;
   const stages = stageRows(diff(await histograms(server.url, 'evrec_stage_duration_seconds', 'stage'), before));
@@ -453,7 +499,7 @@ try {
     phases.push(await phase('1 connection', DURATION, 1));
     phases.push(await phase(`${CONNECTIONS} connections${at}`, DURATION, CONNECTIONS, undefined, RATE));
     for (const r of (args.rates ?? '').split(',').filter((x) => x !== '').map(Number)) {
-      phases.push(await phase(`${r} req/s offered, ${CONNECTIONS} connections`, DURATION, CONNECTIONS, undefined, r));
+      phases.push(await phase(`${r} req/s paced (open loop)`, DURATION, 0, undefined, r, true));
     }
   }
 } finally {
