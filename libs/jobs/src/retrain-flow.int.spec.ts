@@ -114,11 +114,12 @@ describe('retrain flow on BullMQ', () => {
   });
 
   it('refuses a worse bundle and records why; the current bundle keeps serving', async () => {
-    // Learning rates of ~0 leave both models at their random initialisation.
+    // Learning rates of ~0 leave both models at their random initialisation (a plain MLP: the
+    // wide & deep default would start from the separately trained LR baseline).
     const worse = {
       ...FAST_OPTIONS,
       embeddings: { epochs: 1, batchSize: 128, learningRate: 1e-9 },
-      ranker: { epochs: 1, learningRate: 1e-9 },
+      ranker: { epochs: 1, learningRate: 1e-9, architecture: 'mlp' as const },
       gate: {
         rules: [
           { metric: 'ranker.valid.nn.auc', direction: 'higher' as const, margin: 0.05 },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EvrecError, TF_BACKENDS, parseWith } from '@evrec/core';
+import { RANKER_ARCHITECTURES } from '@evrec/ranker';
 import { FLOW_NAMES, type JobType } from './job-types.ts';
 
 /**
@@ -93,7 +94,9 @@ export const PipelineOptionsSchema = z
       .object({
         epochs: positiveInt.max(10_000).optional(),
         batchSize: positiveInt.max(65_536).optional(),
-        /** Hidden layer widths. Default the library's ([256, 128, 64]). */
+        /** `wide-deep` (the trained LR as the frozen wide part + an MLP) or a plain `mlp`. Default the library's (`wide-deep`). */
+        architecture: z.enum(RANKER_ARCHITECTURES).optional(),
+        /** Hidden layer widths of the deep part. Default the library's ([128, 64]). */
         hidden: z.array(positiveInt.max(8192)).min(1).max(8).optional(),
         learningRate: z.number().positive().optional(),
         /** Validation share of the ranker's interactions. Default the library's (0.15). */

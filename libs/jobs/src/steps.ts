@@ -164,6 +164,7 @@ async function trainRankerStep(run: RunSpec, state: RunState, progress: Progress
   const o = run.options;
   // Only the fields given: an explicit undefined would override the library's default.
   const network = {
+    ...(o.ranker.architecture === undefined ? {} : { architecture: o.ranker.architecture }),
     ...(o.ranker.hidden === undefined ? {} : { hidden: o.ranker.hidden }),
     ...(o.ranker.learningRate === undefined ? {} : { learningRate: o.ranker.learningRate }),
   };

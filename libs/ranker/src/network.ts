@@ -8,8 +8,8 @@ import { seededInitializer } from '@evrec/tf';
  * hashed id, the tower dot) + deep MLP (dense, hashed-id embeddings, tower vectors, their dot and,
  * with `crosses`, their element-wise product). `mlp`: the deep MLP alone (the first ranker).
  */
-export type RankerArchitecture = 'wide-deep' | 'mlp';
-export const RANKER_ARCHITECTURES: readonly RankerArchitecture[] = ['wide-deep', 'mlp'];
+export const RANKER_ARCHITECTURES = ['wide-deep', 'mlp'] as const;
+export type RankerArchitecture = (typeof RANKER_ARCHITECTURES)[number];
 
 /** Shape of the neural ranker; defaults in brackets. */
 export interface RankerNetworkOptions {
