@@ -1,5 +1,6 @@
 import { EARTH_RADIUS_KM, EvrecError, MS_PER_DAY, haversineKm, type Event } from '@evrec/core';
 import type { AnnHit, AnnIndex, VectorInput } from '@evrec/ann';
+import { siftDown, siftUp } from './binary-heap.ts';
 
 /** Popularity counters of one event, as of the last stats refresh. */
 export interface EventStats {
@@ -587,29 +588,5 @@ export class Catalog {
       this.stale.delete(bucket);
     } else this.markStale(bucket);
     if (days !== undefined && days.size === 0) this.buckets.delete(p.cell);
-  }
-}
-
-function siftUp<T>(heap: T[], i: number, above: (a: T, b: T) => boolean): void {
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (!above(heap[i], heap[p])) break;
-    [heap[p], heap[i]] = [heap[i], heap[p]];
-    i = p;
-  }
-}
-
-/** Restores the heap below i; `above(a, b)`: a belongs nearer the root than b. */
-function siftDown<T>(heap: T[], i: number, above: (a: T, b: T) => boolean): void {
-  const n = heap.length;
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let w = i;
-    if (l < n && above(heap[l], heap[w])) w = l;
-    if (r < n && above(heap[r], heap[w])) w = r;
-    if (w === i) return;
-    [heap[w], heap[i]] = [heap[i], heap[w]];
-    i = w;
   }
 }

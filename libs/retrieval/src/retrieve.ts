@@ -3,6 +3,7 @@ import type { AnnIndex, AnnSearchPath, VectorInput } from '@evrec/ann';
 import { defaultPopularity, type Catalog, type EventStats, type GeoCircle } from './catalog.ts';
 import { resolveLocation, type RequestLocation } from './location.ts';
 import { RuleSet, type RetrievalFilters } from './rules.ts';
+import { siftDown, siftUp } from './binary-heap.ts';
 
 /** Where a candidate came from. */
 export const CANDIDATE_SOURCES = ['ann', 'friends', 'popular', 'new'] as const;
@@ -397,29 +398,14 @@ function topBy(hits: SourceHit[], k: number, catalog: Catalog): SourceHit[] {
   if (hits.length > k) {
     // heap[0] is the worst kept hit.
     const heap: SourceHit[] = [];
+    const worse = (a: SourceHit, b: SourceHit): boolean => before(b, a);
     for (const h of hits) {
       if (heap.length < k) {
         heap.push(h);
-        let i = heap.length - 1;
-        while (i > 0) {
-          const p = (i - 1) >> 1;
-          if (!before(heap[p], heap[i])) break;
-          [heap[p], heap[i]] = [heap[i], heap[p]];
-          i = p;
-        }
+        siftUp(heap, heap.length - 1, worse);
       } else if (before(h, heap[0])) {
         heap[0] = h;
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let w = i;
-          if (l < k && before(heap[w], heap[l])) w = l;
-          if (r < k && before(heap[w], heap[r])) w = r;
-          if (w === i) break;
-          [heap[w], heap[i]] = [heap[i], heap[w]];
-          i = w;
-        }
+        siftDown(heap, 0, worse);
       }
     }
     kept = heap;
