@@ -137,6 +137,16 @@ function hasVenue(e: Event): e is Event & { lat: number; lng: number } {
 }
 
 /**
+ * The per-event part of a window query, for an event from one of the window's buckets: starts in
+ * [from, to] and lies within `near` (events without a venue pass; the buckets already left out the
+ * placeless ones when a circle applies).
+ */
+function withinWindow(e: Event, { from, to, near }: WindowQuery): boolean {
+  if (e.startsAt === undefined || e.startsAt < from || e.startsAt > to) return false;
+  return near === undefined || !hasVenue(e) || haversineKm(near.lat, near.lng, e.lat, e.lng) <= near.radiusKm;
+}
+
+/**
  * The event catalogue retrieval works from: records by id, a geo × start-day bucket index for the
  * "what is on near here in this window" questions of the popular and new-event sources and of
  * selective filters, popularity counters, and (optionally) the ANN index, kept in step: an upserted
@@ -311,7 +321,7 @@ export class Catalog {
    * resolve as in a full sort).
    */
   topInWindow(query: TopInWindowQuery): TopInWindowHit[] {
-    const { from, to, near, k, accept, order } = query;
+    const { k, accept, order } = query;
     if (!(k >= 1)) return [];
     const createdFrom = query.createdFrom ?? -Infinity;
     const createdTo = query.createdTo ?? Infinity;
@@ -348,13 +358,7 @@ export class Catalog {
       if (newest ? key < createdFrom : !(key > 0)) break; // every remaining key is lower
       if (top.length === k && key < top[0].key) break; // nothing left can enter the top k
       const e = c.list[c.i];
-      if (
-        e.startsAt !== undefined &&
-        e.startsAt >= from &&
-        e.startsAt <= to &&
-        !(near !== undefined && hasVenue(e) && haversineKm(near.lat, near.lng, e.lat, e.lng) > near.radiusKm) &&
-        (accept === undefined || accept(e))
-      ) {
+      if (withinWindow(e, query) && (accept === undefined || accept(e))) {
         const hit = { event: e, key };
         if (top.length < k) {
           top.push(hit);
@@ -414,11 +418,9 @@ export class Catalog {
    * array). `visit` returns false to stop early; the result is false when it stopped.
    */
   forEachInWindow(query: WindowQuery, visit: (event: Event) => boolean | void): boolean {
-    const { from, to, near } = query;
     for (const bucket of this.bucketsOf(query)) {
       for (const e of bucket.events) {
-        if (e.startsAt === undefined || e.startsAt < from || e.startsAt > to) continue;
-        if (near !== undefined && hasVenue(e) && haversineKm(near.lat, near.lng, e.lat, e.lng) > near.radiusKm) continue;
+        if (!withinWindow(e, query)) continue;
         if (visit(e) === false) return false;
       }
     }
@@ -447,12 +449,9 @@ export class Catalog {
       events.push(labelEvents);
       scanned += labels.length;
     }
-    const { from, to, near } = window;
     const hits = index.scanLabelLists(query, k, lists, (li, row) => {
       const e = events[li][row];
-      if (e.startsAt === undefined || e.startsAt < from || e.startsAt > to) return false;
-      if (near !== undefined && hasVenue(e) && haversineKm(near.lat, near.lng, e.lat, e.lng) > near.radiusKm) return false;
-      return accept(e);
+      return withinWindow(e, window) && accept(e);
     });
     return { hits, scanned };
   }
