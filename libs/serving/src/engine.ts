@@ -310,16 +310,7 @@ export class ServingEngine {
     const events = candidates.map((c) => bundle.catalog.get(c.eventId) ?? this.records.get(c.eventId) ?? { id: c.eventId });
     let scores: ArrayLike<number>;
     if (bundle.ranker !== undefined && events.length > 0) {
-      const towers = bundle.ranker.towers !== undefined;
-      scores = await bundle.score({
-        user,
-        events,
-        context,
-        snapshot,
-        catalog: this.records,
-        userVector: towers ? userVector : undefined,
-        eventVectors: towers ? bundle.eventVectors(events) : undefined,
-      });
+      scores = await bundle.score({ user, events, context, snapshot, catalog: this.records, userVector });
     } else scores = candidates.map((c) => c.score);
     lap('rank');
 
@@ -457,8 +448,7 @@ export class ServingEngine {
       if (events.length > 0) {
         const userVector = this.userVector(bundle, userId, user, snapshot.user, context, degraded);
         if (bundle.ranker !== undefined) {
-          const towers = bundle.ranker.towers !== undefined;
-          scores = await bundle.score({ user, events, context, snapshot, catalog: this.records, userVector: towers ? userVector : undefined, eventVectors: towers ? bundle.eventVectors(events) : undefined });
+          scores = await bundle.score({ user, events, context, snapshot, catalog: this.records, userVector });
         } else if (userVector !== undefined) {
           // No ranker: the two-tower similarity orders the list.
           const d = bundle.dims;

@@ -222,8 +222,8 @@ export class ServingBundle {
       const info: LoadInfo = { ms: 0, phases, events: total, added: indexed, embedded, removed, ranker: ranker !== undefined, annComponent: hasAnn, scoringThread: false };
       const bundle = new ServingBundle(opened.version, opened, emb, ranker, index, catalog, userRows, options.clock, info);
       bundle.textCache = options.textCache;
-      bundle.smokeTest(at);
-      if (ranker !== undefined && options.scoringThread?.alive === true) await bundle.attachScoringThread(options.scoringThread, at, options.logger);
+      const smoke = bundle.smokeTest(at);
+      if (smoke !== undefined && options.scoringThread?.alive === true) await bundle.attachScoringThread(options.scoringThread, smoke, options.logger);
       info.scoringThread = bundle.thread !== undefined;
       phase('smoke');
       info.ms = Math.round(performance.now() - started);
@@ -284,8 +284,9 @@ export class ServingBundle {
   /**
    * Checks the loaded parts answer sensibly before the bundle may serve: a user vector of the
    * right size with finite values, an index search, and finite calibrated scores in [0, 1].
+   * Returns the ranker's smoke request (undefined without a ranker).
    */
-  smokeTest(at: number): void {
+  smokeTest(at: number): RankerScoreInput | undefined {
     const fail = (why: string): never => {
       throw new EvrecError('CORRUPT_ARTIFACT', `bundle ${this.version} failed its smoke test: ${why}`);
     };
@@ -293,22 +294,23 @@ export class ServingBundle {
     if (uv.length !== this.dims || !uv.every(Number.isFinite)) fail('the user tower returned a non-finite vector');
     const hits = this.index.size > 0 ? this.index.search(uv, Math.min(5, this.index.size)) : [];
     if (hits.some((h) => !Number.isFinite(h.score))) fail('the index returned non-finite scores');
-    if (this.ranker === undefined) return;
-    const input = this.smokeInput(at);
+    if (this.ranker === undefined) return undefined;
+    const input = this.smokeInput(at, uv, hits);
     const scores = this.ranker.score(input);
     if (scores.length !== input.events.length || ![...scores].every((s) => Number.isFinite(s) && s >= 0 && s <= 1)) fail('the ranker returned scores outside [0, 1]');
+    return input;
   }
 
   /**
    * Loads the ranker's network on `thread` and checks that it answers what the serving thread
    * computes for the smoke request; on any failure the bundle keeps scoring on its own thread.
    */
-  private async attachScoringThread(thread: ScoringThread, at: number, logger: LoadServingBundleOptions['logger']): Promise<void> {
+  private async attachScoringThread(thread: ScoringThread, smoke: RankerScoreInput, logger: LoadServingBundleOptions['logger']): Promise<void> {
     const ranker = this.ranker;
     if (ranker === undefined) return;
     try {
       await thread.load(this.version, join(this.opened.path(RANKER_COMPONENT), RANKER_FILES.nn), ranker.layout);
-      const x = ranker.modelInput(this.smokeInput(at));
+      const x = ranker.modelInput(smoke);
       const here = ranker.logits('nn', x);
       const there = await thread.logits(this.version, x);
       const worst = here.reduce((m, v, i) => Math.max(m, Math.abs(v - there[i])), 0);
@@ -323,12 +325,19 @@ export class ServingBundle {
   /**
    * Calibrated P(register) of the neural ranker for one request's candidates: the input is prepared
    * here, the forward pass runs on the scoring thread when there is one (falling back to this
-   * thread if it fails), calibration here.
+   * thread if it fails), calibration here. Tower inputs only when the ranker uses them: the user
+   * vector as given, event vectors as given or from this bundle's index.
    */
   async score(input: RankerScoreInput): Promise<Float32Array> {
     const ranker = this.ranker;
     if (ranker === undefined) throw new EvrecError('INTERNAL', `bundle ${this.version} has no ranker`);
-    const x = ranker.modelInput({ ...input, textCache: input.textCache ?? this.textCache });
+    const towers = ranker.towers !== undefined;
+    const x = ranker.modelInput({
+      ...input,
+      userVector: towers ? input.userVector : undefined,
+      eventVectors: towers ? (input.eventVectors ?? this.eventVectors(input.events)) : undefined,
+      textCache: input.textCache ?? this.textCache,
+    });
     const thread = this.thread;
     if (thread !== undefined && thread.alive) {
       try {
@@ -340,10 +349,8 @@ export class ServingBundle {
     return ranker.probabilities('nn', x);
   }
 
-  /** A request of an anonymous user for a few indexed events (or one made-up event in an empty index). */
-  private smokeInput(at: number): RankerScoreInput {
-    const uv = this.embedUser({ history: [], context: { at } });
-    const hits = this.index.size > 0 ? this.index.search(uv, Math.min(5, this.index.size)) : [];
+  /** A request of an anonymous user (vector `uv`) for the indexed events `hits` (or one made-up event in an empty index). */
+  private smokeInput(at: number, uv: Float32Array, hits: readonly { id: string }[]): RankerScoreInput {
     let events = hits.map((h) => this.catalog.get(h.id)).filter((e): e is Event => e !== undefined);
     if (events.length === 0) events = [{ id: '__smoke_event__', startsAt: at + 86_400_000 }];
     const userId = '__smoke_user__';
