@@ -222,14 +222,13 @@ export class AnnIndex {
 
   /** Whether `id` is in the index (and not removed). */
   has(id: string): boolean {
-    const l = this.labelOf.get(id);
-    return l !== undefined && this.removed[l] === 0;
+    return this.labelFor(id) !== undefined;
   }
 
   /** The stored (normalised) vector of `id`, a copy; undefined when absent or removed. */
   getVector(id: string): Float32Array | undefined {
-    const l = this.labelOf.get(id);
-    if (l === undefined || this.removed[l] === 1) return undefined;
+    const l = this.labelFor(id);
+    if (l === undefined) return undefined;
     const d = this.params.dims;
     return this.vectors.slice(l * d, (l + 1) * d);
   }
@@ -238,11 +237,6 @@ export class AnnIndex {
   labelFor(id: string): number | undefined {
     const l = this.labelOf.get(id);
     return l === undefined || this.removed[l] === 1 ? undefined : l;
-  }
-
-  /** The id stored under `label`, when it is live. */
-  idForLabel(label: number): string | undefined {
-    return label >= 0 && label < this.ids.length && this.removed[label] === 0 ? this.ids[label] : undefined;
   }
 
   /**
@@ -258,14 +252,14 @@ export class AnnIndex {
   }
 
   /**
-   * Exact top-k over the items of `lists` (e.g. a caller's geo/time buckets: labels, and optionally
-   * their vectors copied by `vectorBlock`, which must be current), with the check `accept(list, row)`
+   * Exact top-k over the items of `lists` (e.g. a caller's geo/time buckets: labels and their
+   * vectors copied by `vectorBlock`, which must be current), with the check `accept(list, row)`
    * run only for items that would enter the current top k: a check that costs more than a 64-d dot
    * product is then paid a few thousand times instead of once per item. The result equals checking
    * every item first and scanning the accepted ones (scores tie-break by label, as in every exact
    * path). Removed labels are skipped.
    */
-  scanLabelLists(query: VectorInput, k: number, lists: readonly { labels: Int32Array; vectors?: Float32Array }[], accept: (list: number, row: number) => boolean): AnnHit[] {
+  scanLabelLists(query: VectorInput, k: number, lists: readonly { labels: Int32Array; vectors: Float32Array }[], accept: (list: number, row: number) => boolean): AnnHit[] {
     assertPositiveInt(k, 'k');
     const d = this.params.dims;
     const q = new Float32Array(d);
@@ -274,12 +268,11 @@ export class AnnIndex {
     const removed = this.removed;
     for (let li = 0; li < lists.length; li++) {
       const { labels, vectors } = lists[li];
-      const block = vectors !== undefined && vectors.length === labels.length * d;
-      const m = block ? vectors : this.vectors;
+      if (vectors.length !== labels.length * d) throw new EvrecError('INVALID_INPUT', `list ${li}: ${vectors.length} floats for ${labels.length} labels × ${d} dims`, { field: 'lists' });
       for (let row = 0; row < labels.length; row++) {
         const l = labels[row];
         if (removed[l] === 1) continue;
-        const s = dotRow(q, m, (block ? row : l) * d, d);
+        const s = dotRow(q, vectors, row * d, d);
         if (top.admits(s, l) && accept(li, row)) top.push(s, l);
       }
     }
