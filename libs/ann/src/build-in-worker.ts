@@ -1,4 +1,4 @@
-import { ERROR_CODES, EvrecError, isEvrecError, silentProgress, startTsWorker, type ErrorCode, type ProgressReporter } from '@evrec/core';
+import { EvrecError, isErrorCode, isEvrecError, silentProgress, startTsWorker, type ErrorCode, type ProgressReporter } from '@evrec/core';
 import { AnnIndex, type AnnIndexOptions } from './ann-index.ts';
 import type { BuildWorkerInput, BuildWorkerMessage } from './build-worker.ts';
 
@@ -39,7 +39,7 @@ export async function buildIndexInWorker(input: BuildInWorkerInput): Promise<Ann
         resolve();
       } else {
         finished = true;
-        const code: ErrorCode = m.code !== undefined && isErrorCode(m.code) ? m.code : 'INTERNAL';
+        const code: ErrorCode = isErrorCode(m.code) ? m.code : 'INTERNAL';
         reject(new EvrecError(code, `index build worker failed: ${m.message}`));
       }
     });
@@ -53,8 +53,4 @@ export async function buildIndexInWorker(input: BuildInWorkerInput): Promise<Ann
   });
   await worker.terminate();
   return AnnIndex.load(dir);
-}
-
-function isErrorCode(code: string): code is ErrorCode {
-  return (ERROR_CODES as readonly string[]).includes(code);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EvrecError, createRng, haversineKm, geoCell, loadConfig, parseWith, EventSchema, InteractionSchema, httpStatusFor, formatLocation } from './index.ts';
+import { EvrecError, createRng, haversineKm, geoCell, loadConfig, parseWith, EventSchema, InteractionSchema, httpStatusFor, formatLocation, isErrorCode } from './index.ts';
 
 describe('parseWith', () => {
   it('names the offending field in the message', () => {
@@ -72,6 +72,14 @@ describe('config', () => {
 });
 
 describe('errors', () => {
+  it('recognises the closed set of codes in strings from other threads', () => {
+    expect(isErrorCode('TIMEOUT')).toBe(true);
+    expect(isErrorCode('CORRUPT_ARTIFACT')).toBe(true);
+    expect(isErrorCode('timeout')).toBe(false);
+    expect(isErrorCode('NOPE')).toBe(false);
+    expect(isErrorCode(undefined)).toBe(false);
+  });
+
   it('maps codes to HTTP statuses and formats locations', () => {
     expect(httpStatusFor('INVALID_INPUT')).toBe(400);
     expect(httpStatusFor('UNAUTHORIZED')).toBe(401);

@@ -78,6 +78,11 @@ export class EvrecError extends Error {
   }
 }
 
+/** Whether a string (e.g. a code sent back by a worker thread) is one of the closed set. */
+export function isErrorCode(code: string | undefined): code is ErrorCode {
+  return code !== undefined && (ERROR_CODES as readonly string[]).includes(code);
+}
+
 export function isEvrecError(e: unknown, code?: ErrorCode): e is EvrecError {
   return e instanceof EvrecError && (code === undefined || e.code === code);
 }

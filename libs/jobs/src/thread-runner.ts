@@ -1,12 +1,8 @@
 import type { Worker } from 'node:worker_threads';
-import { ERROR_CODES, EvrecError, startTsWorker, type ErrorCode, type ProgressReporter } from '@evrec/core';
+import { EvrecError, isErrorCode, startTsWorker, type ProgressReporter } from '@evrec/core';
 import type { RunSpec, RunState } from './schemas.ts';
 import type { StepThreadMessage, StepThreadRequest } from './step-thread.ts';
 import type { HeavyStep } from './steps.ts';
-
-function isErrorCode(code: string | undefined): code is ErrorCode {
-  return code !== undefined && (ERROR_CODES as readonly string[]).includes(code);
-}
 
 /**
  * Runs CPU-bound steps on worker threads. Training and index builds block their event loop for

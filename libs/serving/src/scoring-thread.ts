@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { ERROR_CODES, EvrecError, startTsWorker, type ErrorCode, type Logger, type TfBackendChoice } from '@evrec/core';
+import { EvrecError, isErrorCode, startTsWorker, type Logger, type TfBackendChoice } from '@evrec/core';
 import type { InputLayout, ModelInput } from '@evrec/ranker';
 import type { ScoringReply, ScoringRequest } from './scoring-worker.ts';
 
@@ -81,7 +81,7 @@ export class ScoringThread {
       this.pending.set(id, p);
       this.worker.postMessage({ ...body, id } as ScoringRequest);
     }).then((r) => {
-      if (r.type === 'error') throw new EvrecError((ERROR_CODES as readonly string[]).includes(r.code) ? (r.code as ErrorCode) : 'INTERNAL', `scoring thread: ${r.message}`);
+      if (r.type === 'error') throw new EvrecError(isErrorCode(r.code) ? r.code : 'INTERNAL', `scoring thread: ${r.message}`);
       return r;
     });
   }

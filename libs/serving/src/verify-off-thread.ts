@@ -1,4 +1,4 @@
-import { ERROR_CODES, EvrecError, startTsWorker, type ErrorCode } from '@evrec/core';
+import { EvrecError, isErrorCode, startTsWorker } from '@evrec/core';
 import type { VerifyWorkerMessage } from './verify-worker.ts';
 
 /**
@@ -16,7 +16,7 @@ export async function verifyBundleOffThread(dir: string): Promise<void> {
       worker.on('message', (m: VerifyWorkerMessage) => {
         settled = true;
         if (m.type === 'done') resolve();
-        else reject(new EvrecError((ERROR_CODES as readonly string[]).includes(m.code) ? (m.code as ErrorCode) : 'CORRUPT_ARTIFACT', m.message));
+        else reject(new EvrecError(isErrorCode(m.code) ? m.code : 'CORRUPT_ARTIFACT', m.message));
       });
       worker.on('error', (e) => {
         settled = true;
