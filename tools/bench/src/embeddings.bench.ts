@@ -17,6 +17,7 @@ import type { Event, TfBackendChoice } from '@evrec/core';
 import { generateWorld, loadDataset, type InMemoryDataset } from '@evrec/data';
 import { trainTwoTower, type TwoTowerModel } from '@evrec/embeddings';
 import { initTf } from '@evrec/tf';
+import { markdownGrid } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -167,12 +168,8 @@ async function main(): Promise<void> {
     r.newEventVector.p99Ms.toFixed(2),
     r.users256PerSec.toLocaleString('en-US'),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   console.log(`\ntwo-tower, 64-d, batch ${batchSize}, ${epochs} epochs on ${ds.manifest.name} (${results[0]?.trainPairs ?? '?'} training positives); user vector: profile + 50 history events; Node ${process.version}, ${cpus().length} cores`);
-  console.log(line(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const row of rows) console.log(line(row));
+  console.log(markdownGrid(header, rows, { firstColumnLeft: true }));
   for (const s of skipped) console.log(`skipped ${s.backend}: ${s.reason.slice(0, 200)}`);
   const totalS = (performance.now() - started) / 1000;
   console.log(`total ${totalS.toFixed(1)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (shared cores inflate times)`);

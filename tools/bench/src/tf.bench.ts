@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type TfBackendChoice } from '@evrec/core';
 import { binaryCrossEntropy, fitModel, initTf, seededInitializer, type TfRuntime } from '@evrec/tf';
-import { quantile } from './report.ts';
+import { markdownGrid, quantile } from './report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -168,12 +168,8 @@ async function main(): Promise<void> {
     r.scoreMeanMs.toFixed(2),
     String(r.scoreSamples),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   console.log(`\nranker MLP ${inputs} → 256/128/64 → 1, BCE on logits, Adam, batch ${batch}; Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
-  console.log(line(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const row of rows) console.log(line(row));
+  console.log(markdownGrid(header, rows, { firstColumnLeft: true }));
   for (const s of skipped) console.log(`skipped ${s.backend}: ${s.reason.slice(0, 200)}`);
   const totalS = (performance.now() - started) / 1000;
   console.log(`total ${totalS.toFixed(1)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (shared cores inflate times)`);
