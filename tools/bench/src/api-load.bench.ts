@@ -7,7 +7,7 @@
  * the middle (the server must swap it in with zero failed requests).
  *
  *   npx tsx tools/bench/src/api-load.bench.ts [--events 100000] [--users 100000] [--duration 20]
- *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64] [--rates 25,50]
+ *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64] [--rates 25,50] [--cpu-prof DIR]
  *
  * The world and bundle are built once per size under --work (default tmp/bench-api/<events>x<users>)
  * and reused. The models are trained on the small synthetic world of @evrec/data with the default
@@ -74,6 +74,11 @@ const { values: args } = parseArgs({
      * 1M events every major GC then marks a multi-GB heap. 0 keeps Node's default (16 MB).
      */
     'semi-space-mb': { type: 'string', default: '64' },
+    /**
+     * Write the server's V8 CPU profile (node --cpu-prof) into this directory when it stops; read it
+     * with `npx tsx tools/bench/src/cpu-profile.ts FILE --last SECONDS` (the load phases are at the end).
+     */
+    'cpu-prof': { type: 'string' },
     port: { type: 'string', default: '18480' },
     seed: { type: 'string', default: '42' },
   },
@@ -264,7 +269,7 @@ async function worldReady(): Promise<Ready> {
 async function startServer(at: number): Promise<{ proc: ChildProcess; url: string; startSeconds: number }> {
   const t0 = performance.now();
   const proc = spawn(process.execPath, ['apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
-    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: [`--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}`, ...(SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : [])].join(' ') },
+    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: [`--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}`, ...(SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : []), ...(args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`])].join(' ') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -504,6 +509,8 @@ try {
   }
 } finally {
   server.proc.kill('SIGTERM');
+  // A CPU profile is written as the server exits: wait for it (bounded).
+  if (args['cpu-prof'] !== undefined) await Promise.race([new Promise((r) => server.proc.once('exit', r)), new Promise((r) => setTimeout(r, 60_000))]);
 }
 
 // ───────────────────────────── report ─────────────────────────────
