@@ -268,8 +268,10 @@ async function worldReady(): Promise<Ready> {
 
 async function startServer(at: number): Promise<{ proc: ChildProcess; url: string; startSeconds: number }> {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, ['apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
-    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: [`--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}`, ...(SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : []), ...(args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`])].join(' ') },
+  // --cpu-prof is refused in NODE_OPTIONS, so it goes on the command line.
+  const profile = args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`];
+  const proc = spawn(process.execPath, [...profile, 'apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
+    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: [`--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}`, ...(SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : [])].join(' ') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
