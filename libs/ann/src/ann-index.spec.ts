@@ -58,6 +58,8 @@ describe('exactSearch', () => {
     const exact = small.exactSearch([5, 0], 3);
     expect(ids(exact)).toEqual(['a', 'c', 'b']);
     expect(exact[1].score).toBeCloseTo(Math.SQRT1_2, 6);
+    // Exact scores are f32 sums of f32 products (the arena kernel): 1 · f32(1/√2) + 0 · f32(1/√2).
+    expect(exact[1].score).toBe(Math.fround(Math.SQRT1_2));
     expect(ids(small.search([5, 0], 3))).toEqual(['a', 'c', 'b']);
     expect(small.search([5, 0], 3)[0].score).toBeCloseTo(1, 6);
     // k beyond the size returns everything
@@ -132,6 +134,60 @@ describe('AnnIndex on 5k clustered vectors', () => {
     expect(() => index.search(new Float32Array(DIMS - 1), 5)).toThrow(EvrecError);
     expect(() => index.search(new Float32Array(DIMS), 5)).toThrow(/zero vector/);
     expect(() => index.search(query(0), 0)).toThrow(/positive integer/);
+  });
+});
+
+describe('scanLabelLists over vector blocks', () => {
+  it('finds the same hits, scores and order as the exact scan of the accepted ids, on every exact path', () => {
+    // Every third item, in lists of uneven sizes (1, 2, 5, … rows: the kernel's groups of four and tails).
+    const chosen = Array.from({ length: Math.floor(N / 3) }, (_, i) => idOf(i * 3));
+    const sizes = [1, 2, 5, 37, 200, 3, 500];
+    const lists: { labels: Int32Array; block: ReturnType<AnnIndex['vectorBlock']>; ids: string[] }[] = [];
+    for (let at = 0, s = 0; at < chosen.length; s++) {
+      const part = chosen.slice(at, at + sizes[s % sizes.length]);
+      at += part.length;
+      const labels = Int32Array.from(part, (id) => index.labelFor(id) ?? -1);
+      lists.push({ labels, block: index.vectorBlock(labels), ids: part });
+    }
+    expect(index.vectorBlockStats()).toMatchObject({ kernel: 'wasm-simd', blocks: lists.length, liveBytes: chosen.length * DIMS * 4 });
+    const accepted = (id: string): boolean => numOf(id) % 5 !== 0;
+    const allowed = chosen.filter(accepted);
+    let checked = 0;
+    for (let q = 0; q < 10; q++) {
+      const hits = index.scanLabelLists(query(q), 50, lists, (li, row) => {
+        checked++;
+        return accepted(lists[li].ids[row]);
+      });
+      expect(hits).toHaveLength(50);
+      expect(hits).toEqual(index.exactSearch(query(q), 50, { allowedIds: allowed }));
+      expect(hits).toEqual(index.search(query(q), 50, { allowedIds: allowed, exactScanMaxIds: allowed.length }));
+      const allowedSet = new Set(allowed);
+      expect(hits).toEqual(index.exactSearch(query(q), 50, { filter: (id) => allowedSet.has(id) }));
+    }
+    // The check ran only for items that could enter the top 50, not for all 16,670 scanned.
+    expect(checked).toBeLessThan(10 * chosen.length * 0.2);
+    for (const l of lists) index.freeVectorBlock(l.block);
+    expect(index.vectorBlockStats()).toMatchObject({ blocks: 0, liveBytes: 0 });
+  });
+
+  it('breaks score ties by label and skips removed labels, like the exact scan', () => {
+    const idx = AnnIndex.create({ dims: 4 });
+    for (const id of ['a', 'b', 'c', 'd']) idx.add(id, [1, 2, 3, 4]);
+    idx.add('e', [4, 3, 2, 1]);
+    idx.remove('b');
+    const labels = Int32Array.from(['d', 'e', 'a', 'c', 'b'], (id) => idx.labelFor(id) ?? 0);
+    labels[4] = 1; // b's old label, now removed
+    const hits = idx.scanLabelLists([1, 2, 3, 4], 3, [{ labels, block: idx.vectorBlock(labels) }], () => true);
+    expect(hits.map((h) => h.id)).toEqual(['a', 'c', 'd']);
+    expect(hits).toEqual(idx.exactSearch([1, 2, 3, 4], 3));
+  });
+
+  it('refuses a block that does not match its labels or comes from another index', () => {
+    const other = AnnIndex.build(items.slice(0, 10), { dims: DIMS });
+    const labels = Int32Array.from([0, 1, 2]);
+    expect(() => index.scanLabelLists(query(0), 5, [{ labels, block: index.vectorBlock(labels.subarray(0, 2)) }], () => true)).toThrow(/block of 2 rows for 3 labels/);
+    expect(() => index.scanLabelLists(query(0), 5, [{ labels, block: other.vectorBlock(labels) }], () => true)).toThrow(/another arena/);
+    expect(() => index.vectorBlock(Int32Array.from([N]))).toThrow(/not in the index/);
   });
 });
 

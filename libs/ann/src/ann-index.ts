@@ -18,7 +18,8 @@ import {
   type AnnIdsFile,
   type AnnManifest,
 } from './artifact.ts';
-import { TopK, copyToArray, dotRow, writeNormalized, type VectorInput } from './vector-math.ts';
+import { TopK, copyToArray, writeNormalized, type VectorInput } from './vector-math.ts';
+import { VectorArena, type VectorArenaStats, type VectorBlock } from './vector-arena.ts';
 
 const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -132,9 +133,10 @@ function assertPositiveInt(v: number, field: string): void {
  * hnswlib-node, with string ids, in-graph filtering, an exact-scan path for small allowed sets,
  * incremental add/remove and checksummed save/load.
  *
- * The normalised vectors are also kept in a Float32Array (row = label) so exact search, exact scans
- * of filtered sets and rebuilds need nothing but the index. Building blocks the event loop (hnswlib
- * has no batch or async add): run big builds in a job process or worker.
+ * The normalised vectors are also kept in a `VectorArena` (row = label) so exact search, exact scans
+ * of filtered sets and rebuilds need nothing but the index; every exact path scores them with the
+ * arena's kernel (WebAssembly SIMD, or its bit-identical JS fallback) in f32. Building blocks the
+ * event loop (hnswlib has no batch or async add): run big builds in a job process or worker.
  */
 export class AnnIndex {
   private hnsw: Hnsw;
@@ -144,8 +146,11 @@ export class AnnIndex {
   private readonly labelOf = new Map<string, number>();
   /** label → 1 when removed. */
   private removed: Uint8Array;
-  /** Normalised vectors, row = label. */
-  private vectors: Float32Array;
+  /** Normalised vectors, row = label: one block of `capacity` rows, alone in its arena (so it grows in place). */
+  private readonly rowArena: VectorArena;
+  private readonly rowBlock: VectorBlock;
+  /** The blocks handed out by `vectorBlock` (callers' contiguous copies), scanned by `scanLabelLists`. */
+  private readonly blockArena: VectorArena;
   private capacity: number;
   private live = 0;
   private currentEf: number;
@@ -158,7 +163,9 @@ export class AnnIndex {
     this.params = params;
     this.capacity = capacity;
     this.removed = new Uint8Array(capacity);
-    this.vectors = new Float32Array(capacity * params.dims);
+    this.rowArena = new VectorArena(params.dims);
+    this.rowBlock = this.rowArena.alloc(capacity);
+    this.blockArena = new VectorArena(params.dims);
     this.scratch = new Array<number>(params.dims).fill(0);
     this.query = new Float32Array(params.dims);
     this.currentEf = params.ef;
@@ -207,6 +214,11 @@ export class AnnIndex {
     return index;
   }
 
+  /** The normalised vectors (row = label): a view, valid until the next arena call (add, scan). */
+  private get vectors(): Float32Array {
+    return this.rowArena.view(this.rowBlock);
+  }
+
   /** Live items. */
   get size(): number {
     return this.live;
@@ -240,26 +252,45 @@ export class AnnIndex {
   }
 
   /**
-   * Copies the stored (normalised) vectors of `labels` into one row-major block, for a caller that
-   * scans the same group of items often (`scanLabelLists` then reads memory in order instead of
-   * jumping around the whole vector array: ~6 ms instead of ~13 ms for 36k rows of 1M).
+   * Copies the stored (normalised) vectors of `labels` into one block of the index's block arena, for
+   * a caller that scans the same group of items often (`scanLabelLists` then reads memory in order
+   * instead of jumping around the whole vector array). The copy does not follow later `add`s: make a
+   * new block when the group's vectors change, and give the old one back with `freeVectorBlock`.
    */
-  vectorBlock(labels: Int32Array): Float32Array {
+  vectorBlock(labels: Int32Array): VectorBlock {
     const d = this.params.dims;
-    const out = new Float32Array(labels.length * d);
-    for (let i = 0; i < labels.length; i++) out.set(this.vectors.subarray(labels[i] * d, (labels[i] + 1) * d), i * d);
-    return out;
+    const n = this.ids.length;
+    for (let i = 0; i < labels.length; i++) {
+      if (!(labels[i] >= 0 && labels[i] < n)) throw new EvrecError('INVALID_INPUT', `label ${labels[i]} is not in the index`, { field: 'labels' });
+    }
+    const block = this.blockArena.alloc(labels.length);
+    const src = this.vectors;
+    const dst = this.blockArena.view(block);
+    for (let i = 0; i < labels.length; i++) dst.set(src.subarray(labels[i] * d, (labels[i] + 1) * d), i * d);
+    return block;
+  }
+
+  /** Gives back a block made by `vectorBlock` (its space is reused by later blocks). */
+  freeVectorBlock(block: VectorBlock): void {
+    this.blockArena.free(block);
+  }
+
+  /** Memory held by the blocks of `vectorBlock` (live, freed, the arena's size) and the kernel scanning them. */
+  vectorBlockStats(): VectorArenaStats {
+    return this.blockArena.stats();
   }
 
   /**
-   * Exact top-k over the items of `lists` (e.g. a caller's geo/time buckets: labels and their
-   * vectors copied by `vectorBlock`, which must be current), with the check `accept(list, row)`
-   * run only for items that would enter the current top k: a check that costs more than a 64-d dot
-   * product is then paid a few thousand times instead of once per item. The result equals checking
-   * every item first and scanning the accepted ones (scores tie-break by label, as in every exact
-   * path). Removed labels are skipped.
+   * Exact top-k over the items of `lists` (e.g. a caller's geo/time buckets: labels and the block of
+   * their vectors from `vectorBlock`, which must be current), with the check `accept(list, row)` run
+   * only for items that would enter the current top k: a check that costs more than a 64-d dot
+   * product is then paid a few thousand times instead of once per item. Each block is scored by the
+   * arena's kernel (WebAssembly SIMD; same f32 arithmetic as every exact path), then the top k is
+   * kept in JS. The result equals checking every item first and scanning the accepted ones (scores
+   * tie-break by label, as in every exact path). Removed labels are skipped. `accept` must not
+   * change the index.
    */
-  scanLabelLists(query: VectorInput, k: number, lists: readonly { labels: Int32Array; vectors: Float32Array }[], accept: (list: number, row: number) => boolean): AnnHit[] {
+  scanLabelLists(query: VectorInput, k: number, lists: readonly { labels: Int32Array; block: VectorBlock }[], accept: (list: number, row: number) => boolean): AnnHit[] {
     assertPositiveInt(k, 'k');
     const d = this.params.dims;
     const q = new Float32Array(d);
@@ -267,12 +298,14 @@ export class AnnIndex {
     const top = new TopK(Math.min(k, Math.max(1, this.live)));
     const removed = this.removed;
     for (let li = 0; li < lists.length; li++) {
-      const { labels, vectors } = lists[li];
-      if (vectors.length !== labels.length * d) throw new EvrecError('INVALID_INPUT', `list ${li}: ${vectors.length} floats for ${labels.length} labels × ${d} dims`, { field: 'lists' });
+      const { labels, block } = lists[li];
+      if (block.rows !== labels.length) throw new EvrecError('INVALID_INPUT', `list ${li}: a block of ${block.rows} rows for ${labels.length} labels`, { field: 'lists' });
+      if (labels.length === 0) continue;
+      const scores = this.blockArena.scan(block, q);
       for (let row = 0; row < labels.length; row++) {
         const l = labels[row];
         if (removed[l] === 1) continue;
-        const s = dotRow(q, vectors, row * d, d);
+        const s = scores[row];
         if (top.admits(s, l) && accept(li, row)) top.push(s, l);
       }
     }
@@ -297,9 +330,10 @@ export class AnnIndex {
       if (this.ids.length >= this.capacity) this.grow(Math.ceil(this.capacity * 1.5));
       label = this.ids.length;
     }
-    writeNormalized(vector, d, this.vectors, label * d, `vector of ${id}`);
+    const vectors = this.vectors;
+    writeNormalized(vector, d, vectors, label * d, `vector of ${id}`);
     // For an existing label hnswlib updates the point in place (and unmarks it if it was deleted).
-    this.hnsw.addPoint(copyToArray(this.vectors, label * d, d, this.scratch), label);
+    this.hnsw.addPoint(copyToArray(vectors, label * d, d, this.scratch), label);
     if (isNew) {
       this.ids.push(id);
       this.labelOf.set(id, label);
@@ -322,9 +356,7 @@ export class AnnIndex {
 
   private grow(newCapacity: number): void {
     this.hnsw.resizeIndex(newCapacity);
-    const v = new Float32Array(newCapacity * this.params.dims);
-    v.set(this.vectors);
-    this.vectors = v;
+    this.rowArena.resize(this.rowBlock, newCapacity);
     const r = new Uint8Array(newCapacity);
     r.set(this.removed);
     this.removed = r;
@@ -406,35 +438,44 @@ export class AnnIndex {
     return top.sorted().map((h) => ({ id: this.ids[h.label], score: h.score }));
   }
 
-  // Three small loops rather than one with branches, so each stays monomorphic and optimised.
+  // Every exact path scores with the arena's kernel (one f32 arithmetic, see kernels/dot-scan.wat), so
+  // they agree bit for bit: the same hits in the same order whichever path a caller takes.
 
   private scanAll(q: Float32Array, top: TopK): void {
-    const d = this.params.dims;
     const n = this.ids.length;
     const removed = this.removed;
-    const vectors = this.vectors;
-    for (let l = 0; l < n; l++) if (removed[l] === 0) top.push(dotRow(q, vectors, l * d, d), l);
+    const scores = this.rowArena.scan(this.rowBlock, q, n);
+    for (let l = 0; l < n; l++) if (removed[l] === 0) top.push(scores[l], l);
   }
 
   private scanAllFiltered(q: Float32Array, top: TopK, filter: (id: string) => boolean): void {
-    const d = this.params.dims;
     const n = this.ids.length;
-    const { removed, vectors, ids } = this;
-    for (let l = 0; l < n; l++) if (removed[l] === 0 && filter(ids[l])) top.push(dotRow(q, vectors, l * d, d), l);
+    const { removed, ids } = this;
+    const labels = new Int32Array(n);
+    let count = 0;
+    for (let l = 0; l < n; l++) if (removed[l] === 0 && filter(ids[l])) labels[count++] = l;
+    this.scanLabels(q, top, labels.subarray(0, count));
   }
 
   private scanIds(q: Float32Array, top: TopK, allowedIds: Iterable<string>, filter: ((id: string) => boolean) | undefined): void {
-    const d = this.params.dims;
-    const { removed, vectors, labelOf } = this;
+    const { removed, labelOf } = this;
     // A label can be listed twice; score it once.
     const seen = new Uint8Array(this.ids.length);
+    const labels: number[] = [];
     for (const id of allowedIds) {
       const l = labelOf.get(id);
       if (l === undefined || removed[l] === 1 || seen[l] === 1) continue;
       seen[l] = 1;
       if (filter !== undefined && !filter(id)) continue;
-      top.push(dotRow(q, vectors, l * d, d), l);
+      labels.push(l);
     }
+    this.scanLabels(q, top, Int32Array.from(labels));
+  }
+
+  private scanLabels(q: Float32Array, top: TopK, labels: Int32Array): void {
+    if (labels.length === 0) return;
+    const scores = this.rowArena.scanRows(this.rowBlock, labels, q);
+    for (let i = 0; i < labels.length; i++) top.push(scores[i], labels[i]);
   }
 
   /**
@@ -451,7 +492,9 @@ export class AnnIndex {
     for (let l = 0; l < labels; l++) if (this.removed[l] === 1) deleted.push(l);
     const idsFile: AnnIdsFile = { ids: this.ids, deleted };
     const idsBytes = Buffer.from(JSON.stringify(idsFile));
-    const vecBytes = new Uint8Array(this.vectors.buffer, this.vectors.byteOffset, labels * d * 4);
+    // A copy: the arena's memory may grow (and detach views) while the files are written.
+    const vectors = this.vectors;
+    const vecBytes = new Uint8Array(vectors.buffer, vectors.byteOffset, labels * d * 4).slice();
     const indexPath = join(dir, ANN_FILES.index);
     const tmp = `${indexPath}.partial`;
     await this.hnsw.writeIndex(tmp);
@@ -521,7 +564,8 @@ export class AnnIndex {
     const capacity = Math.max(hnsw.getMaxElements(), 1);
     const index = new AnnIndex(hnsw, { dims: m.dims, M: m.M, efConstruction: m.efConstruction, ef: options.ef ?? m.ef, seed: m.seed }, capacity);
     const vec = await readFile(join(dir, ANN_FILES.vectors));
-    new Uint8Array(index.vectors.buffer).set(vec);
+    const vectors = index.vectors;
+    new Uint8Array(vectors.buffer, vectors.byteOffset, vec.byteLength).set(vec);
     for (let l = 0; l < idsFile.ids.length; l++) {
       const id = idsFile.ids[l];
       if (index.labelOf.has(id)) throw corrupt(dir, `ids.json lists ${id} twice`);

@@ -28,23 +28,6 @@ export function copyToArray(src: Float32Array, offset: number, dims: number, out
   return out;
 }
 
-/** Inner product of `q` with the row of `m` starting at `offset`, unrolled by 4 (V8 keeps it in registers). */
-export function dotRow(q: Float32Array, m: Float32Array, offset: number, dims: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i + 3 < dims; i += 4) {
-    s0 += q[i] * m[offset + i];
-    s1 += q[i + 1] * m[offset + i + 1];
-    s2 += q[i + 2] * m[offset + i + 2];
-    s3 += q[i + 3] * m[offset + i + 3];
-  }
-  for (; i < dims; i++) s0 += q[i] * m[offset + i];
-  return s0 + s1 + s2 + s3;
-}
-
 /**
  * Keeps the k best (highest score) labels seen, as a min-heap on score, so a scan over n rows costs
  * O(n log k). Ties are broken towards the smaller label so results are deterministic.

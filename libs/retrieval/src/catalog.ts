@@ -1,5 +1,5 @@
 import { EARTH_RADIUS_KM, EvrecError, MS_PER_DAY, haversineKm, type Event } from '@evrec/core';
-import type { AnnHit, AnnIndex, VectorInput } from '@evrec/ann';
+import type { AnnHit, AnnIndex, VectorBlock, VectorInput } from '@evrec/ann';
 import { siftDown, siftUp } from './binary-heap.ts';
 
 /** Popularity counters of one event, as of the last stats refresh. */
@@ -102,8 +102,11 @@ interface Bucket {
   labels: Int32Array | null;
   /** The event of each entry of `labels`. */
   labelEvents: Event[] | null;
-  /** Their index vectors, copied contiguously (the window's exact scan then reads memory in order). */
-  labelVectors: Float32Array | null;
+  /**
+   * Their index vectors, copied into one block of the index's arena (the window's exact scan then
+   * reads memory in order, with the SIMD kernel); freed when the lists are reset.
+   */
+  labelBlock: VectorBlock | null;
 }
 
 /** A position in one bucket's order, for the k-way merge of `topInWindow`. */
@@ -439,13 +442,13 @@ export class Catalog {
   nearestInWindow(query: VectorInput, k: number, window: WindowQuery, accept: (event: Event) => boolean): { hits: AnnHit[]; scanned: number } {
     const index = this.index;
     if (index === undefined) throw new EvrecError('INVALID_INPUT', 'nearestInWindow needs a catalogue with an attached index', { field: 'index' });
-    const lists: Array<{ labels: Int32Array; vectors: Float32Array }> = [];
+    const lists: Array<{ labels: Int32Array; block: VectorBlock }> = [];
     const events: Event[][] = [];
     let scanned = 0;
     for (const bucket of this.bucketsOf(window)) {
-      const { labels, labelEvents, vectors } = this.labelList(bucket, index);
+      const { labels, labelEvents, block } = this.labelList(bucket, index);
       if (labels.length === 0) continue;
-      lists.push({ labels, vectors });
+      lists.push({ labels, block });
       events.push(labelEvents);
       scanned += labels.length;
     }
@@ -475,8 +478,8 @@ export class Catalog {
     return n;
   }
 
-  private labelList(bucket: Bucket, index: AnnIndex): { labels: Int32Array; labelEvents: Event[]; vectors: Float32Array } {
-    if (bucket.labels !== null && bucket.labelEvents !== null && bucket.labelVectors !== null) return { labels: bucket.labels, labelEvents: bucket.labelEvents, vectors: bucket.labelVectors };
+  private labelList(bucket: Bucket, index: AnnIndex): { labels: Int32Array; labelEvents: Event[]; block: VectorBlock } {
+    if (bucket.labels !== null && bucket.labelEvents !== null && bucket.labelBlock !== null) return { labels: bucket.labels, labelEvents: bucket.labelEvents, block: bucket.labelBlock };
     const labels: number[] = [];
     const labelEvents: Event[] = [];
     for (const e of bucket.events) {
@@ -485,10 +488,19 @@ export class Catalog {
       labels.push(l);
       labelEvents.push(e);
     }
+    this.resetLabelList(bucket);
     bucket.labels = Int32Array.from(labels);
     bucket.labelEvents = labelEvents;
-    bucket.labelVectors = index.vectorBlock(bucket.labels);
-    return { labels: bucket.labels, labelEvents, vectors: bucket.labelVectors };
+    bucket.labelBlock = index.vectorBlock(bucket.labels);
+    return { labels: bucket.labels, labelEvents, block: bucket.labelBlock };
+  }
+
+  /** Drops a bucket's label list (its events or their index entries changed), giving its vector block back. */
+  private resetLabelList(bucket: Bucket): void {
+    if (bucket.labelBlock !== null) this.index?.freeVectorBlock(bucket.labelBlock);
+    bucket.labels = null;
+    bucket.labelEvents = null;
+    bucket.labelBlock = null;
   }
 
   private *bucketsOf(query: WindowQuery): Generator<Bucket> {
@@ -554,13 +566,11 @@ export class Catalog {
     }
     let bucket = days.get(day);
     if (bucket === undefined) {
-      bucket = { events: new Set(), byPopularity: null, popularityKeys: null, newest: null, labels: null, labelEvents: null, labelVectors: null };
+      bucket = { events: new Set(), byPopularity: null, popularityKeys: null, newest: null, labels: null, labelEvents: null, labelBlock: null };
       days.set(day, bucket);
     }
     bucket.events.add(e);
-    bucket.labels = null;
-    bucket.labelEvents = null;
-    bucket.labelVectors = null;
+    this.resetLabelList(bucket);
     this.markStale(bucket);
     this.placed.set(e.id, { cell, day, event: e, bucket });
   }
@@ -579,9 +589,7 @@ export class Catalog {
     const days = this.buckets.get(p.cell);
     const bucket = p.bucket;
     bucket.events.delete(p.event);
-    bucket.labels = null;
-    bucket.labelEvents = null;
-    bucket.labelVectors = null;
+    this.resetLabelList(bucket);
     if (bucket.events.size === 0) {
       days?.delete(p.day);
       this.stale.delete(bucket);

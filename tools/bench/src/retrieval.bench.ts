@@ -8,8 +8,9 @@
  *   npx tsx tools/bench/src/retrieval.bench.ts --events 1000000 --requests 200   # 1M: the build takes minutes
  *
  * Each scenario runs twice on the same world: `buckets` (the request path: popular/new walk the
- * catalogue's sorted buckets, allowed ids listed only for small windows) and `scan` (the previous
- * path, `poolScan: true`: one scan of every event in the window), unless --no-baseline.
+ * catalogue's sorted buckets, allowed ids listed only for small windows; once per --exact-share
+ * value when several are given) and `scan` (the previous path, `poolScan: true`: one scan of every
+ * event in the window), unless --no-baseline.
  *
  * World: N events around `--cities` city centres (Zipf-sized, so big cities hold many events), starting
  * uniformly over 60 days after T, 5% online, 20 categories, 10 languages, prices, capacities; 64-d
@@ -52,7 +53,7 @@ if (args.help) {
   process.stdout.write(`retrieval.bench.ts options (defaults in brackets):
   --n N, --events N   indexed events [100000]
   --no-baseline       skip the previous path (poolScan: one scan of the window) as the baseline
-  --exact-share X     exactScanMaxShare of the current path [retrieval default, 0.1]
+  --exact-share LIST  exactScanMaxShare of the current path; several (0.1,0.2,0.5) run one mode each [retrieval default]
   --index-dir DIR     load the HNSW index from DIR when it holds one for the same world, else build and save it there
   --dims D            vector dimensions [64]
   --requests R        requests per scenario [500]
@@ -230,7 +231,13 @@ async function main(): Promise<void> {
     { name: 'anonymous', description: 'no user: request location, popular + new + context ANN', context: (i) => ({ lat: userOf(i).lat, lng: userOf(i).lng }), anonymous: true },
   ];
 
-  const modes: Array<{ name: string; poolScan: boolean }> = [{ name: 'buckets', poolScan: false }];
+  // One `buckets` mode per --exact-share value (the retrieval default when absent).
+  const shares = args['exact-share'] === undefined ? [undefined] : args['exact-share'].split(',').map(Number);
+  const modes: Array<{ name: string; poolScan: boolean; exactScanMaxShare?: number }> = shares.map((share) => ({
+    name: shares.length > 1 ? `buckets share ${share}` : 'buckets',
+    poolScan: false,
+    exactScanMaxShare: share,
+  }));
   if (!args['no-baseline']) modes.push({ name: 'scan', poolScan: true });
   const rows: Record<string, string | number>[] = [];
   const results: Record<string, unknown>[] = [];
@@ -271,7 +278,7 @@ async function main(): Promise<void> {
         poolScan: mode.poolScan,
         // The previous path with its previous defaults.
         maxScan: mode.poolScan ? 100_000 : undefined,
-        exactScanMaxShare: args['exact-share'] === undefined ? undefined : Number(args['exact-share']),
+        exactScanMaxShare: mode.exactScanMaxShare,
       });
     };
     for (let i = 0; i < 20; i++) await run(nReq + i); // warm up
@@ -302,7 +309,7 @@ async function main(): Promise<void> {
       else if (ref === lists) same++;
     }
     // The previous path's scan stops at maxScan (truncated): its popular/new then saw part of the area.
-    if (mode !== modes[0]) sameLists.set(s.name, `${same}/${nReq - truncatedBaseline} (+${truncatedBaseline} truncated)`);
+    if (mode !== modes[0]) sameLists.set(`${s.name} (${mode.name})`, `${same}/${nReq - truncatedBaseline} (+${truncatedBaseline} truncated)`);
     samples.sort((a, b) => a - b);
     const med = (xs: number[]): number => round(quantile(xs.sort((a, b) => a - b), 0.5));
     const row = {
