@@ -164,10 +164,35 @@ describe('scanLabelLists over vector blocks', () => {
       const allowedSet = new Set(allowed);
       expect(hits).toEqual(index.exactSearch(query(q), 50, { filter: (id) => allowedSet.has(id) }));
     }
-    // The check ran only for items that could enter the top 50, not for all 16,670 scanned.
-    expect(checked).toBeLessThan(10 * chosen.length * 0.2);
+    // The check ran in score order until 50 passed (4 of 5 pass): about 63 per query, not for all
+    // 16,670 scanned nor for every item that entered a running top 50 (~50·(1 + ln(16,670/50)) ≈ 340).
+    expect(checked).toBeLessThanOrEqual(10 * 70);
     for (const l of lists) index.freeVectorBlock(l.block);
     expect(index.vectorBlockStats()).toMatchObject({ blocks: 0, liveBytes: 0 });
+  });
+
+  it('asks for more candidates when few pass the check, and returns all that pass when fewer than k do', () => {
+    const chosen = Array.from({ length: 3000 }, (_, i) => idOf(i));
+    const lists = [0, 1000, 2000].map((at) => {
+      const ids = chosen.slice(at, at + 1000);
+      const labels = Int32Array.from(ids, (id) => index.labelFor(id) ?? -1);
+      return { labels, block: index.vectorBlock(labels), ids };
+    });
+    // 1 in 29 passes: the first 200 candidates hold ~7, so the scan is repeated with more.
+    const rare = (id: string): boolean => numOf(id) % 29 === 0;
+    let checked = 0;
+    const hits = index.scanLabelLists(query(3), 50, lists, (li, row) => {
+      checked++;
+      return rare(lists[li].ids[row]);
+    });
+    expect(hits).toEqual(index.exactSearch(query(3), 50, { allowedIds: chosen.filter(rare) }));
+    expect(checked).toBeGreaterThan(200);
+    // Only 35 items pass at all (0, 29, …, 2986 < 3000 → 104; keep those below 1015: 35).
+    const rarer = (id: string): boolean => rare(id) && numOf(id) < 1015;
+    const few = index.scanLabelLists(query(3), 50, lists, (li, row) => rarer(lists[li].ids[row]));
+    expect(few).toHaveLength(35);
+    expect(few).toEqual(index.exactSearch(query(3), 50, { allowedIds: chosen.filter(rarer) }));
+    for (const l of lists) index.freeVectorBlock(l.block);
   });
 
   it('breaks score ties by label and skips removed labels, like the exact scan', () => {

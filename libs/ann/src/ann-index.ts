@@ -282,34 +282,71 @@ export class AnnIndex {
 
   /**
    * Exact top-k over the items of `lists` (e.g. a caller's geo/time buckets: labels and the block of
-   * their vectors from `vectorBlock`, which must be current), with the check `accept(list, row)` run
-   * only for items that would enter the current top k: a check that costs more than a 64-d dot
-   * product is then paid a few thousand times instead of once per item. Each block is scored by the
-   * arena's kernel (WebAssembly SIMD; same f32 arithmetic as every exact path), then the top k is
-   * kept in JS. The result equals checking every item first and scanning the accepted ones (scores
-   * tie-break by label, as in every exact path). Removed labels are skipped. `accept` must not
-   * change the index.
+   * their vectors from `vectorBlock`, which must be current) that pass the check `accept(list, row)`.
+   * Every block is scored by the arena's kernel (WebAssembly SIMD; the f32 arithmetic of every exact
+   * path); the best `candidates` items by score alone are kept, and `accept` is then asked in score
+   * order until k pass: a check that costs more than a 64-d dot product (at 1M events: an event
+   * record, a distance, sold-out and already-registered lookups, each a cache miss) is paid about
+   * k / pass-rate times instead of for every item that would enter a running top k (~k·(1 + ln(n/k))).
+   * When fewer than k of those candidates pass, the scan is repeated with more. Same result as
+   * checking every item first and scanning the accepted ones (scores tie-break by label, as in every
+   * exact path). Removed labels are skipped. `accept` must not change the index.
    */
-  scanLabelLists(query: VectorInput, k: number, lists: readonly { labels: Int32Array; block: VectorBlock }[], accept: (list: number, row: number) => boolean): AnnHit[] {
+  scanLabelLists(query: VectorInput, k: number, lists: readonly { labels: Int32Array; block: VectorBlock }[], accept: (list: number, row: number) => boolean, options: { candidates?: number } = {}): AnnHit[] {
     assertPositiveInt(k, 'k');
     const d = this.params.dims;
     const q = new Float32Array(d);
     writeNormalized(query, d, q, 0, 'query');
-    const top = new TopK(Math.min(k, Math.max(1, this.live)));
-    const removed = this.removed;
+    const want = Math.min(k, Math.max(1, this.live));
+    // starts[li]: the first global row of list li (a candidate's tag), to find its list again.
+    const starts = new Int32Array(lists.length + 1);
     for (let li = 0; li < lists.length; li++) {
       const { labels, block } = lists[li];
       if (block.rows !== labels.length) throw new EvrecError('INVALID_INPUT', `list ${li}: a block of ${block.rows} rows for ${labels.length} labels`, { field: 'lists' });
-      if (labels.length === 0) continue;
-      const scores = this.blockArena.scan(block, q);
-      for (let row = 0; row < labels.length; row++) {
-        const l = labels[row];
-        if (removed[l] === 1) continue;
-        const s = scores[row];
-        if (top.admits(s, l) && accept(li, row)) top.push(s, l);
-      }
+      starts[li + 1] = starts[li] + labels.length;
     }
-    return top.sorted().map((h) => ({ id: this.ids[h.label], score: h.score }));
+    const total = starts[lists.length];
+    const removed = this.removed;
+    let m = Math.min(total, Math.max(want, options.candidates ?? 4 * want));
+    for (;;) {
+      const top = new TopK(Math.max(1, m));
+      for (let li = 0; li < lists.length; li++) {
+        const { labels, block } = lists[li];
+        if (labels.length === 0) continue;
+        const scores = this.blockArena.scan(block, q);
+        const base = starts[li];
+        // Most rows fall below the current m-th score: rejected on the score alone, before their
+        // label or removed flag is read (random accesses into index-sized arrays).
+        let threshold = top.threshold();
+        for (let row = 0; row < labels.length; row++) {
+          const s = scores[row];
+          if (s < threshold) continue;
+          const l = labels[row];
+          if (removed[l] === 1 || !top.admits(s, l)) continue;
+          top.push(s, l, base + row);
+          threshold = top.threshold();
+        }
+      }
+      const ranked = top.sorted();
+      const hits: AnnHit[] = [];
+      for (const h of ranked) {
+        // Tags come in any order: find the list by binary search over the starts.
+        let lo = 0;
+        let hi = lists.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= h.tag) lo = mid;
+          else hi = mid - 1;
+        }
+        if (!accept(lo, h.tag - starts[lo])) continue;
+        hits.push({ id: this.ids[h.label], score: h.score });
+        if (hits.length === want) return hits;
+      }
+      // Every live item was a candidate: fewer than k pass.
+      if (ranked.length < m || m >= total) return hits;
+      // Ask for enough candidates at the pass rate seen so far (at least 4× more).
+      m = Math.min(total, Math.max(4 * m, Math.ceil((want / Math.max(hits.length, 1)) * m * 1.5)));
+    }
   }
 
   /** Live ids, in label order. */

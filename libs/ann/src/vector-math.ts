@@ -35,11 +35,14 @@ export function copyToArray(src: Float32Array, offset: number, dims: number, out
 export class TopK {
   private readonly scores: Float64Array;
   private readonly labels: Int32Array;
+  /** A number carried with each kept item (a caller's row id), returned by `sorted`. */
+  private readonly tags: Int32Array;
   private n = 0;
 
   constructor(readonly k: number) {
     this.scores = new Float64Array(k);
     this.labels = new Int32Array(k);
+    this.tags = new Int32Array(k);
   }
 
   /** Whether (score, label) ranks below (s2, l2): lower score, or equal score and larger label. */
@@ -47,12 +50,21 @@ export class TopK {
     return s < s2 || (s === s2 && l > l2);
   }
 
+  /**
+   * The score an item must reach to be kept: -Infinity while fewer than k are kept, else the worst
+   * kept score (equal scores are then decided by label: `admits`). Lets a scan reject most rows with
+   * one comparison, before reading anything else about them.
+   */
+  threshold(): number {
+    return this.n < this.k ? -Infinity : this.scores[0];
+  }
+
   /** Whether `push(score, label)` would keep the item (lets a caller skip an expensive check). */
   admits(score: number, label: number): boolean {
     return this.k > 0 && (this.n < this.k || this.worse(this.scores[0], this.labels[0], score, label));
   }
 
-  push(score: number, label: number): void {
+  push(score: number, label: number, tag = 0): void {
     if (this.k === 0) return;
     if (this.n < this.k) {
       let i = this.n++;
@@ -61,10 +73,12 @@ export class TopK {
         if (!this.worse(score, label, this.scores[p], this.labels[p])) break;
         this.scores[i] = this.scores[p];
         this.labels[i] = this.labels[p];
+        this.tags[i] = this.tags[p];
         i = p;
       }
       this.scores[i] = score;
       this.labels[i] = label;
+      this.tags[i] = tag;
       return;
     }
     if (!this.worse(this.scores[0], this.labels[0], score, label)) return;
@@ -78,16 +92,23 @@ export class TopK {
       if (!this.worse(this.scores[c], this.labels[c], score, label)) break;
       this.scores[i] = this.scores[c];
       this.labels[i] = this.labels[c];
+      this.tags[i] = this.tags[c];
       i = c;
     }
     this.scores[i] = score;
     this.labels[i] = label;
+    this.tags[i] = tag;
   }
 
-  /** The kept entries, best first. */
-  sorted(): { label: number; score: number }[] {
-    const out: { label: number; score: number }[] = [];
-    for (let i = 0; i < this.n; i++) out.push({ label: this.labels[i], score: this.scores[i] });
+  /** How many items are kept. */
+  get size(): number {
+    return this.n;
+  }
+
+  /** The kept entries, best first (ties: smaller label first). */
+  sorted(): { label: number; score: number; tag: number }[] {
+    const out: { label: number; score: number; tag: number }[] = [];
+    for (let i = 0; i < this.n; i++) out.push({ label: this.labels[i], score: this.scores[i], tag: this.tags[i] });
     return out.sort((a, b) => b.score - a.score || a.label - b.label);
   }
 }

@@ -271,6 +271,9 @@ export class Catalog {
    * goes stale and is re-sorted by the next `reorderBuckets` or the next walk over it.
    */
   setStats(id: string, stats: EventStats): void {
+    const current = this.statsById.get(id);
+    // A refresh mostly re-reads unchanged counters: leave the map and the bucket order alone.
+    if (current !== undefined && current.registrations === stats.registrations && current.registrations7d === stats.registrations7d) return;
     const p = this.placed.get(id);
     const before = p === undefined ? 0 : this.popularity(this.stats(id));
     this.statsById.set(id, { registrations: stats.registrations, registrations7d: stats.registrations7d });
