@@ -116,7 +116,8 @@ export function assembleFeatures(input: AssembleFeaturesInput): RawFeatureBatch 
   for (let i = 0; i < n; i++) {
     const e = events[i];
     const a = snapshot.events[e.id] ?? zero;
-    const text = textCache.get(e);
+    // Read at once below, so a view of the cache is enough.
+    const text = textCache.read(e);
 
     const usd = priceUsd(e.price, e.currency);
     cols.priceUsd[i] = usd;

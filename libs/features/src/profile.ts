@@ -120,7 +120,8 @@ export function buildUserProfile({ user, snapshot, catalog, textCache }: BuildUs
       categoryCounts.set(e.category, (categoryCounts.get(e.category) ?? 0) + 1);
       categorised++;
     }
-    const text = textCache.get(e);
+    // Read at once below, so a view of the cache is enough.
+    const text = textCache.read(e);
     if (text.hasText) {
       if (textSum === null) textSum = new Float32Array(text.vector.length);
       for (let k = 0; k < textSum.length; k++) textSum[k] += text.vector[k];

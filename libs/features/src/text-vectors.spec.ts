@@ -18,6 +18,20 @@ describe('EventTextCache', () => {
     expect(cache.size).toBe(1);
   });
 
+  it('read gives the cached vector as a view of the slab (same values as get), and computes a miss', () => {
+    const cache = new EventTextCache({ dims: 64, maxEntries: 2 });
+    const miss = cache.read(event(1));
+    expect([...miss.vector]).toEqual([...expected(1)]);
+    const hit = cache.read(event(1));
+    expect([...hit.vector]).toEqual([...expected(1)]);
+    expect(hit).toMatchObject({ language: 'en', hasText: true, descriptionChars: 'Live music number 1 downtown'.length });
+    // A view: the ring reusing its row (two more events in a 2-entry cache) changes what it shows.
+    cache.warm(event(2));
+    cache.warm(event(3));
+    expect([...hit.vector]).toEqual([...expected(3)]);
+    expect([...cache.read(event(1)).vector]).toEqual([...expected(1)]);
+  });
+
   it('keeps every entry correct while the slab grows past its first rows', () => {
     const cache = new EventTextCache({ dims: 64, maxEntries: 5000 });
     for (let i = 0; i < 2500; i++) cache.warm(event(i));

@@ -50,14 +50,13 @@ export function dedupeListings(items: readonly ScoredItem[], lookup: Lookup): Sc
   return out;
 }
 
-/** Records are replaced, never mutated, so the key can be kept per record object. */
-const listingKeys = new WeakMap<Event, string | undefined>();
-
+/**
+ * Computed per request, not cached per record: a WeakMap entry for each record of a 1M-event
+ * catalogue is work for every garbage collection (ephemeron tables, old entries pointing at new
+ * strings) to save ~0.3 µs per candidate.
+ */
 function listingKey(e: Event): string | undefined {
-  if (listingKeys.has(e)) return listingKeys.get(e);
-  const key = e.title === undefined || e.startsAt === undefined ? undefined : `${e.hostId ?? ''}\u0000${e.title.trim().toLowerCase()}\u0000${Math.floor(e.startsAt / 60_000)}`;
-  listingKeys.set(e, key);
-  return key;
+  return e.title === undefined || e.startsAt === undefined ? undefined : `${e.hostId ?? ''}\u0000${e.title.trim().toLowerCase()}\u0000${Math.floor(e.startsAt / 60_000)}`;
 }
 
 /**

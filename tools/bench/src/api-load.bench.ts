@@ -7,7 +7,7 @@
  * the middle (the server must swap it in with zero failed requests).
  *
  *   npx tsx tools/bench/src/api-load.bench.ts [--events 100000] [--users 100000] [--duration 20]
- *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64] [--rates 25,50] [--cpu-prof DIR]
+ *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64] [--rates 25,50] [--cpu-prof DIR] [--server-flags "--trace-gc"]
  *
  * The world and bundle are built once per size under --work (default tmp/bench-api/<events>x<users>)
  * and reused. The models are trained on the small synthetic world of @evrec/data with the default
@@ -79,6 +79,8 @@ const { values: args } = parseArgs({
      * with `npx tsx tools/bench/src/cpu-profile.ts FILE --last SECONDS` (the load phases are at the end).
      */
     'cpu-prof': { type: 'string' },
+    /** Extra node flags for the server, space-separated (e.g. "--trace-gc"); its stdout is then copied to stderr. */
+    'server-flags': { type: 'string' },
     port: { type: 'string', default: '18480' },
     seed: { type: 'string', default: '42' },
   },
@@ -270,7 +272,8 @@ async function startServer(at: number): Promise<{ proc: ChildProcess; url: strin
   const t0 = performance.now();
   // --cpu-prof is refused in NODE_OPTIONS, so it goes on the command line.
   const profile = args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`];
-  const proc = spawn(process.execPath, [...profile, 'apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
+  const flags = (args['server-flags'] ?? '').split(' ').filter((f) => f !== '');
+  const proc = spawn(process.execPath, [...profile, ...flags, 'apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
     env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: [`--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}`, ...(SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : [])].join(' ') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -278,6 +281,7 @@ async function startServer(at: number): Promise<{ proc: ChildProcess; url: strin
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = '';
     proc.stdout?.on('data', (d: Buffer) => {
+      if (flags.length > 0) process.stderr.write(d);
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m !== null) resolveUrl(m[1]);
