@@ -245,6 +245,19 @@ export class AnnIndex {
     return this.vectors.slice(l * d, (l + 1) * d);
   }
 
+  /**
+   * Copies the stored (normalised) vector of `id` into `out` at `offset` (no allocation: the
+   * serving path gathers 500 candidates' vectors per request). False, leaving `out` alone, when
+   * absent or removed.
+   */
+  copyVector(id: string, out: Float32Array, offset = 0): boolean {
+    const l = this.labelFor(id);
+    if (l === undefined) return false;
+    const d = this.params.dims;
+    out.set(this.vectors.subarray(l * d, (l + 1) * d), offset);
+    return true;
+  }
+
   /** The internal label of a live `id` (row of the stored vectors), for `scanLabelLists`; undefined when absent or removed. */
   labelFor(id: string): number | undefined {
     const l = this.labelOf.get(id);

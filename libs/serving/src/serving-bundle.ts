@@ -253,12 +253,15 @@ export class ServingBundle {
 
   /** Two-tower vectors of events, in order: the index's (kept current on upsert), else embedded now. */
   eventVectors(events: readonly Event[]): Float32Array[] {
+    const d = this.dims;
+    // One buffer for all, each vector a view of it: a copy per event would be 500 small
+    // ArrayBuffers per request for the garbage collector.
+    const block = new Float32Array(events.length * d);
     const out = new Array<Float32Array>(events.length);
     const missing: number[] = [];
     events.forEach((e, i) => {
-      const v = this.index.getVector(e.id);
-      if (v === undefined) missing.push(i);
-      else out[i] = v;
+      if (this.index.copyVector(e.id, block, i * d)) out[i] = block.subarray(i * d, (i + 1) * d);
+      else missing.push(i);
     });
     if (missing.length > 0) {
       const vs = this.embeddings.model.embedEvents(missing.map((i) => events[i]));
