@@ -1,13 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
 import { EvrecError, openBundle, silentProgress, type Config, type Event, type Logger, type ProgressReporter, type TfBackendChoice } from '@evrec/core';
 import { loadDataset } from '@evrec/data';
-import { createFeatureStore, type BulkAccess, type FeatureStore } from '@evrec/store';
+import { DEFAULT_KEY_PREFIX, RedisFeatureStore, createFeatureStore, type BulkAccess, type FeatureStore } from '@evrec/store';
 import type { FastifyInstance } from 'fastify';
 import { BundleManager } from './bundle-manager.ts';
+import { CatalogChangeFeed } from './catalog-feed.ts';
 import { ServingEngine, type ServingEngineOptions } from './engine.ts';
 import { EventRecords } from './event-records.ts';
 import { ScoringThread } from './scoring-thread.ts';
 import { ServingMetrics } from './metrics.ts';
 import { createServer, type ServerOptions } from './server.ts';
+import { RedisAttributionStore, RedisListStore, ServingRedisKeys, connectServingRedis } from './shared-state.ts';
 
 /**
  * The serving clock. `real`: wall time. A number: the clock starts at that epoch ms and advances in
@@ -27,6 +32,10 @@ export interface StartServingOptions {
   memoryLogPath?: string;
   /** Use this store instead of creating one from `config.redisUrl` (it is not closed by `close`). */
   store?: FeatureStore;
+  /** Key prefix of the Redis store this creates (as `evrec materialize --key-prefix`). Default `evrec:`. */
+  redisKeyPrefix?: string;
+  /** Replica identity and the state replicas share (see ReplicaOptions). */
+  replica?: ReplicaOptions;
   /** Default `real`. */
   clock?: ClockChoice;
   /** TF.js backend. Default `config.tfBackend`. */
@@ -49,6 +58,32 @@ export interface StartServingOptions {
   progress?: ProgressReporter;
 }
 
+/**
+ * Several replicas of the API (processes, hosts) behind one load balancer share, through Redis:
+ * the ranked lists behind cursors, the attribution counters, and a catalogue change feed. What
+ * stays per process: the loaded bundle (each follows current.json), the user-vector cache, the
+ * Prometheus counters (Prometheus sums the replicas).
+ */
+export interface ReplicaOptions {
+  /** This process's id: the `x-evrec-replica` response header, and the mark on its feed entries. Default `<hostname>-<pid>-<4 hex>`. */
+  id?: string;
+  /**
+   * Share lists, attribution and catalogue changes through `config.redisUrl`. Default: true when
+   * the feature store is Redis and `config.redisUrl` is set (replicas share a store), else false
+   * (everything in this process, as with one replica).
+   */
+  shared?: boolean;
+  /** Prefix of the shared keys. Default the Redis store's prefix + `serving:` (`evrec:serving:`). */
+  keyPrefix?: string;
+  /** Catalogue feed: approximate stream length (default 10,000) and longest blocking read (default 5,000 ms). */
+  feed?: { maxLen?: number; blockMs?: number };
+}
+
+/** A replica id: `<hostname>-<pid>-<4 hex>` (unique even for several servers in one process). */
+export function defaultReplicaId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+}
+
 export interface ServingHandle {
   app: FastifyInstance;
   engine: ServingEngine;
@@ -56,6 +91,10 @@ export interface ServingHandle {
   store: FeatureStore;
   records: EventRecords;
   clock: () => number;
+  /** This process's replica id (the `x-evrec-replica` header). */
+  replicaId: string;
+  /** The catalogue change feed, when the replica state is shared. */
+  catalogFeed?: CatalogChangeFeed;
   /** The ranker's worker thread, when `scoringThread` was asked for. */
   scoringThread?: ScoringThread;
   /** How the clock was chosen, for the start banner. */
@@ -103,10 +142,26 @@ export async function startServing(options: StartServingOptions): Promise<Servin
   if (config.api.apiKey === undefined) log?.warn('no API key configured: writes are open to anyone who can reach 127.0.0.1');
 
   const ownStore = options.store === undefined;
-  const store = options.store ?? (await createFeatureStore({ redisUrl: config.redisUrl, logPath: options.memoryLogPath, logFsync: 'never' }));
+  const store = options.store ?? (await createFeatureStore({ redisUrl: config.redisUrl, keyPrefix: options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX, logPath: options.memoryLogPath, logFsync: 'never' }));
   const records = new EventRecords();
-  const scoringThread = (options.scoringThread ?? config.api.scoringThread) ? ScoringThread.start({ backend: options.backend ?? config.tfBackend, logger: log }) : undefined;
+  const replicaId = options.replica?.id ?? defaultReplicaId();
+  const metrics = new ServingMetrics();
+  let scoringThread: ScoringThread | undefined;
+  let sharedRedis: Redis | undefined;
+  let catalogFeed: CatalogChangeFeed | undefined;
   try {
+    const shared = options.replica?.shared ?? (store.kind === 'redis' && config.redisUrl !== undefined);
+    let keys: ServingRedisKeys | undefined;
+    if (shared) {
+      if (config.redisUrl === undefined) throw new EvrecError('CONFIG', 'replica.shared needs config.redisUrl (REDIS_URL): replicas share their state through Redis', { field: 'redisUrl' });
+      const storePrefix = store instanceof RedisFeatureStore ? store.keys.prefix : (options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX);
+      keys = new ServingRedisKeys(options.replica?.keyPrefix ?? `${storePrefix}serving:`);
+      sharedRedis = await connectServingRedis({ url: config.redisUrl });
+      // Pinned before the store's events are read: a change made meanwhile is read again (idempotent), never missed.
+      catalogFeed = await CatalogChangeFeed.open({ redis: sharedRedis, keys, replicaId, records, maxLen: options.replica?.feed?.maxLen, blockMs: options.replica?.feed?.blockMs, metrics, logger: log });
+      log?.info({ replicaId, keyPrefix: keys.prefix, feedPosition: catalogFeed.position }, 'replica state shared through Redis');
+    }
+    scoringThread = (options.scoringThread ?? config.api.scoringThread) ? ScoringThread.start({ backend: options.backend ?? config.tfBackend, logger: log }) : undefined;
     if (options.dataDir !== undefined) {
       const ds = await loadDataset(options.dataDir, { progress });
       if (store.kind === 'memory' || options.materializeIntoRedis === true) {
@@ -123,7 +178,6 @@ export async function startServing(options: StartServingOptions): Promise<Servin
     if (records.size === 0) log?.warn('the catalogue is empty: add events with PUT /v1/events/{id} or pass a dataset');
 
     const { clock, note } = await resolveClock(options.clock ?? 'real', config.artifactsDir, records.values());
-    const metrics = new ServingMetrics();
     const bundles = await BundleManager.open({
       artifactsDir: config.artifactsDir,
       records,
@@ -145,6 +199,13 @@ export async function startServing(options: StartServingOptions): Promise<Servin
     const engine = new ServingEngine({
       ...options.engine,
       retrieval: { annK: config.retrieval.annK, horizonDays: config.retrieval.horizonDays, radiusKm: config.retrieval.radiusKm, ...options.engine?.retrieval },
+      ...(sharedRedis !== undefined && keys !== undefined
+        ? {
+            listStore: new RedisListStore({ redis: sharedRedis, keys, ttlMs: options.engine?.lists?.ttlMs }),
+            attributionStore: new RedisAttributionStore({ redis: sharedRedis, keys, ttlMs: options.engine?.attribution?.ttlMs }),
+            catalogFeed,
+          }
+        : {}),
       store,
       bundles,
       records,
@@ -153,7 +214,8 @@ export async function startServing(options: StartServingOptions): Promise<Servin
       logger: log,
     });
     engine.start();
-    const app = await createServer({ engine, api: config.api, logger: log, registerDashboard: options.registerDashboard });
+    catalogFeed?.start({ refreshStats: (ids) => engine.refreshEventStats(ids) });
+    const app = await createServer({ engine, api: config.api, logger: log, registerDashboard: options.registerDashboard, replicaId });
     return {
       app,
       engine,
@@ -161,18 +223,24 @@ export async function startServing(options: StartServingOptions): Promise<Servin
       store,
       records,
       clock,
+      replicaId,
+      catalogFeed,
       scoringThread,
       clockNote: note,
       listen: () => app.listen({ host: config.api.host, port: config.api.port }),
       close: async () => {
         await app.close();
         engine.stop();
+        await catalogFeed?.close();
         await bundles.close();
         await scoringThread?.close();
+        await sharedRedis?.quit().catch(() => sharedRedis?.disconnect());
         if (ownStore) await store.close();
       },
     };
   } catch (e) {
+    await catalogFeed?.close();
+    sharedRedis?.disconnect();
     await scoringThread?.close();
     if (ownStore) await store.close();
     throw e;

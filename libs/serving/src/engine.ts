@@ -15,15 +15,17 @@ import {
 import { gatherActivity, type FeatureSnapshot } from '@evrec/features';
 import { refreshCatalogStats, retrieveCandidates, type CandidateSource, type RetrievalFilters, type RetrievalOptions, type RetrievalResult } from '@evrec/retrieval';
 import type { FeatureStore } from '@evrec/store';
-import { AttributionLedger, type AttributionCounts } from './attribution.ts';
+import { AttributionLedger, MemoryAttributionStore, type AttributionCounts, type AttributionOptions, type AttributionStore } from './attribution.ts';
 import { BatchActivity, DeadlineReader, batchSnapshot, emptyUser, isStoreOutage } from './batch-activity.ts';
 import type { BundleManager } from './bundle-manager.ts';
+import type { CatalogChangePublisher } from './catalog-feed.ts';
 import type { EventRecords } from './event-records.ts';
 import { DEFAULT_LIMIT, type RankBody, type RecommendationsQuery } from './input.ts';
 import { ServingMetrics } from './metrics.ts';
 import { dedupeListings, diversify, reasonsFor, type DiversityOptions, type Reason, type ReasonOptions, type ScoredItem } from './post-process.ts';
-import { ListCache, encodeCursor, newRecommendationId, type ListCacheOptions, type ListItem, type RankedList } from './recommendation-lists.ts';
+import { MemoryListStore, encodeCursor, newRecommendationId, resolveCursor, type ListCacheOptions, type ListItem, type RankedList, type RecommendationListStore } from './recommendation-lists.ts';
 import { isIndexable, withDeadline, type ServingBundle } from './serving-bundle.ts';
+import { RollingStatsRefresh } from './stats-refresh.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export interface ServingEngineOptions {
@@ -46,11 +48,26 @@ export interface ServingEngineOptions {
   storeWriteTimeoutMs?: number;
   diversity?: DiversityOptions;
   reasons?: ReasonOptions;
+  /** Size and lifetime of the default in-process list store. Default {maxLists 5,000, ttlMs 15 min}. */
   lists?: ListCacheOptions;
+  /** Where ranked lists live for their cursors. Default `new MemoryListStore(lists)` (this process); a RedisListStore shares them between replicas. */
+  listStore?: RecommendationListStore;
+  /** Size and lifetime of the default in-process attribution counters. Default {maxRecommendations 100,000, ttlMs 24 h}. */
+  attribution?: AttributionOptions;
+  /** Where per-recommendation attribution counters live. Default `new MemoryAttributionStore(attribution)`; a RedisAttributionStore shares them. */
+  attributionStore?: AttributionStore;
+  /** Announces accepted catalogue changes (and events whose registrations changed) to the other replicas. Default none (one process). */
+  catalogFeed?: CatalogChangePublisher;
   /** User vectors cached (keyed by bundle, profile, history, hour and place). Default 50,000. */
   userVectorCacheSize?: number;
-  /** Refresh the serving catalogue's popularity counters from the store this often (ms); 0 disables. Default 60,000. */
+  /**
+   * Every upcoming event's popularity counters are re-read from the store once per this period (ms),
+   * a slice per tick (`RollingStatsRefresh`: at 1M events a full pass costs seconds of the serving
+   * thread); 0 disables. Feedback refreshes the events it touches at once. Default 300,000.
+   */
   statsRefreshMs?: number;
+  /** How often a slice of that pass runs (ms). Default 1,000. */
+  statsRefreshTickMs?: number;
   logger?: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 }
 
@@ -142,7 +159,7 @@ export class ServingEngine {
   readonly bundles: BundleManager;
   readonly records: EventRecords;
   readonly metrics: ServingMetrics;
-  readonly lists: ListCache;
+  readonly lists: RecommendationListStore;
   readonly attribution: AttributionLedger;
   private readonly clock: () => number;
   private readonly reader: DeadlineReader;
@@ -159,8 +176,8 @@ export class ServingEngine {
     this.records = options.records;
     this.clock = options.clock ?? Date.now;
     this.metrics = options.metrics ?? new ServingMetrics();
-    this.lists = new ListCache(options.lists);
-    this.attribution = new AttributionLedger(this.metrics);
+    this.lists = options.listStore ?? new MemoryListStore(options.lists);
+    this.attribution = new AttributionLedger(this.metrics, options.attributionStore ?? new MemoryAttributionStore(options.attribution));
     this.reader = new DeadlineReader(options.store, options.storeTimeoutMs ?? 250);
     const r = loadConfig({ env: {} }).retrieval;
     this.retrieval = { ...options.retrieval, annK: options.retrieval?.annK ?? r.annK, horizonDays: options.retrieval?.horizonDays ?? r.horizonDays, radiusKm: options.retrieval?.radiusKm ?? r.radiusKm };
@@ -178,11 +195,19 @@ export class ServingEngine {
 
   /** Starts the periodic popularity refresh (the bundle manager is started by its owner). */
   start(): void {
-    const every = this.options.statsRefreshMs ?? 60_000;
-    if (every > 0 && this.statsTimer === undefined) {
+    const period = this.options.statsRefreshMs ?? 300_000;
+    if (period > 0 && this.statsTimer === undefined) {
+      const rolling = new RollingStatsRefresh({ periodMs: period, tickMs: this.options.statsRefreshTickMs });
+      let running = false;
       this.statsTimer = setInterval(() => {
-        this.refreshStats().catch((e: unknown) => this.options.logger?.warn({ error: (e as Error).message }, 'popularity refresh failed; keeping the last counters'));
-      }, every);
+        // A slow store must not stack ticks up.
+        if (running) return;
+        running = true;
+        this.bundles
+          .withBundle((b) => rolling.tick(b.catalog, this.reader, this.clock()))
+          .catch((e: unknown) => this.options.logger?.warn({ error: (e as Error).message }, 'popularity refresh failed; keeping the last counters'))
+          .finally(() => (running = false));
+      }, rolling.tickMs);
       this.statsTimer.unref();
     }
   }
@@ -208,7 +233,7 @@ export class ServingEngine {
     const limit = query.limit ?? DEFAULT_LIMIT;
     if (query.cursor !== undefined) {
       const t0 = performance.now();
-      const { list, offset } = this.lists.resolve(query.cursor, userId);
+      const { list, offset } = await withDeadline(resolveCursor(this.lists, query.cursor, userId), this.options.storeTimeoutMs ?? 250, 'reading the ranked list');
       const response = this.page(list, offset, limit);
       return { response, timings: { page: performance.now() - t0 } };
     }
@@ -338,13 +363,26 @@ export class ServingEngine {
       }),
       reasonContext: { at, location: result.location, pastHosts, hasHistory: snapshot.user.history.length > 0 },
     };
-    this.lists.put(list);
+    await this.keepList(list);
     const response = this.page(list, 0, limit);
     lap('post');
     timings.total = performance.now() - tStart;
     for (const [stage, ms] of Object.entries(timings)) this.metrics.stage(stage, ms);
     if (degraded) this.metrics.degradedResponses.inc();
     return { response, timings };
+  }
+
+  /**
+   * Keeps the list for its cursors. A shared list store that fails or is slow does not fail the
+   * response: its first page is still right, only its cursor will answer 404 (start again).
+   */
+  private async keepList(list: RankedList): Promise<void> {
+    try {
+      await withDeadline(this.lists.put(list), this.options.storeTimeoutMs ?? 250, 'storing the ranked list');
+    } catch (e) {
+      if (!isStoreOutage(e)) throw e;
+      this.options.logger?.warn({ error: (e as Error).message, recommendationId: list.recommendationId }, 'ranked list not kept: its cursor will be unknown');
+    }
   }
 
   private page(list: RankedList, offset: number, limit: number): RecommendationsResponse {
@@ -486,6 +524,7 @@ export class ServingEngine {
     const results = await this.write(Promise.all(interactions.map((i) => this.store.ingest([i]))), 'ingesting feedback');
     const out: FeedbackResponse = { accepted: 0, duplicates: 0, results: [] };
     const touched = new Set<string>();
+    const counted: Interaction[] = [];
     interactions.forEach((x, i) => {
       const accepted = results[i].accepted > 0;
       this.metrics.feedback.inc({ type: x.type, result: accepted ? 'accepted' : 'duplicate' });
@@ -495,20 +534,31 @@ export class ServingEngine {
         return;
       }
       out.accepted++;
-      this.attribution.record(x);
+      counted.push(x);
       if (x.type === 'register' || x.type === 'attend' || x.type === 'cancel') touched.add(x.eventId);
     });
+    // The interactions are stored: attribution or the feed failing now must not make the client
+    // retry (the retry would be a duplicate), so they are logged instead.
+    await this.write(this.attribution.record(counted), 'counting attribution').catch((e: unknown) => this.options.logger?.warn({ error: (e as Error).message }, 'attribution not counted'));
     if (touched.size > 0) {
-      const at = this.clock();
-      await this.bundles
-        .withBundle((b) => refreshCatalogStats(b.catalog, this.reader, { at, ids: [...touched].filter((id) => b.catalog.has(id)) }))
-        .catch((e: unknown) => this.options.logger?.warn({ error: (e as Error).message }, 'popularity refresh after feedback failed'));
+      const ids = [...touched];
+      await this.refreshEventStats(ids).catch((e: unknown) => this.options.logger?.warn({ error: (e as Error).message }, 'popularity refresh after feedback failed'));
+      // The other replicas re-read these counters from the store too.
+      if (this.options.catalogFeed !== undefined) {
+        await this.write(this.options.catalogFeed.publish({ op: 'stats', eventIds: ids }), 'announcing popularity changes').catch((e: unknown) => this.options.logger?.warn({ error: (e as Error).message }, 'popularity changes not announced to the other replicas'));
+      }
     }
     return out;
   }
 
-  attributionOf(recommendationId: string): AttributionCounts {
-    const c = this.attribution.get(recommendationId);
+  /** Re-reads these events' popularity counters from the store into the serving catalogue (after feedback, here or on another replica). */
+  async refreshEventStats(eventIds: readonly string[]): Promise<number> {
+    const at = this.clock();
+    return this.bundles.withBundle((b) => refreshCatalogStats(b.catalog, this.reader, { at, ids: eventIds.filter((id) => b.catalog.has(id)) }));
+  }
+
+  async attributionOf(recommendationId: string): Promise<AttributionCounts> {
+    const c = await withDeadline(this.attribution.get(recommendationId), this.storeWriteTimeoutMs, 'reading attribution');
     if (c === undefined) throw new EvrecError('NOT_FOUND', `no feedback recorded for recommendation ${recommendationId} (or it expired)`, { field: 'params.recommendationId' });
     return c;
   }
@@ -517,7 +567,9 @@ export class ServingEngine {
   async upsertEvent(event: Event): Promise<{ eventId: string; created: boolean; indexed: boolean; modelVersion: string }> {
     const created = !this.records.has(event.id);
     await this.write(this.store.upsertEvent(event), 'storing the event');
-    this.records.upsert(event);
+    // Announced before it is applied here: a change that never reached the feed is never served (the client retries the 503).
+    const superseded = await this.announce({ op: 'upsert', event });
+    if (!superseded) this.records.upsert(event);
     this.metrics.catalogChanges.inc({ op: 'upsert' });
     const b = this.bundles.current;
     return { eventId: event.id, created, indexed: b.index.has(event.id), modelVersion: b.version };
@@ -527,10 +579,19 @@ export class ServingEngine {
   async cancelEvent(eventId: string): Promise<{ eventId: string; status: 'cancelled' }> {
     const e = this.records.get(eventId);
     if (e === undefined) throw new EvrecError('NOT_FOUND', `event ${eventId} not found`, { field: 'params.eventId' });
-    await this.write(this.store.upsertEvent({ ...e, status: 'cancelled' }), 'storing the cancellation');
-    this.records.cancel(eventId);
+    const cancelled: Event = { ...e, status: 'cancelled' };
+    await this.write(this.store.upsertEvent(cancelled), 'storing the cancellation');
+    const superseded = await this.announce({ op: 'cancel', event: cancelled });
+    if (!superseded) this.records.cancel(eventId);
     this.metrics.catalogChanges.inc({ op: 'cancel' });
     return { eventId, status: 'cancelled' };
+  }
+
+  /** Publishes a catalogue change on the feed (when there is one); true when a later change from another replica already won. */
+  private async announce(change: { op: 'upsert' | 'cancel'; event: Event }): Promise<boolean> {
+    const feed = this.options.catalogFeed;
+    if (feed === undefined) return false;
+    return (await this.write(feed.publish(change), 'announcing the change to the other replicas')).superseded;
   }
 
   async upsertUser(user: User): Promise<{ userId: string; created: boolean }> {

@@ -25,6 +25,7 @@ export class ServingMetrics {
   readonly attributed: Counter<'model_version' | 'type'>;
   readonly attributedRevenue: Counter<'model_version'>;
   readonly catalogChanges: Counter<'op'>;
+  readonly catalogFeed: Counter<'op' | 'result'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -48,6 +49,12 @@ export class ServingMetrics {
     this.attributed = new Counter({ name: 'evrec_attributed_interactions_total', help: 'Feedback carrying a recommendationId, by the model version that served it (impression, click, register)', labelNames: ['model_version', 'type'], registers });
     this.attributedRevenue = new Counter({ name: 'evrec_attributed_revenue_usd_total', help: 'Registration revenue (USD) attributed to recommendations, by model version', labelNames: ['model_version'], registers });
     this.catalogChanges = new Counter({ name: 'evrec_catalog_changes_total', help: 'Run-time catalogue changes (upsert, cancel)', labelNames: ['op'], registers });
+    this.catalogFeed = new Counter({
+      name: 'evrec_catalog_feed_entries_total',
+      help: 'Catalogue change feed between replicas, by op (upsert, cancel, stats) and result: published (by this replica), applied, own (skipped), superseded (a later change to the event was applied), malformed, failed, lost (trimmed before read)',
+      labelNames: ['op', 'result'],
+      registers,
+    });
   }
 
   /** Records a stage's milliseconds. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isEvrecError } from '@evrec/core';
-import { ListCache, decodeCursor, encodeCursor, modelVersionOf, newRecommendationId } from './recommendation-lists.ts';
+import { MemoryAttributionStore } from './attribution.ts';
+import { MemoryListStore, decodeCursor, encodeCursor, modelVersionOf, newRecommendationId, parseRankedList, serializeRankedList } from './recommendation-lists.ts';
+import { describeAttributionStoreContract, describeListStoreContract, sampleList } from './shared-state-contract.fixture.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 function code(fn: () => unknown): string | undefined {
@@ -31,15 +33,24 @@ describe('cursors and recommendation ids', () => {
   });
 });
 
-describe('ListCache', () => {
-  const list = { recommendationId: 'r1.v', userId: 'u1', modelVersion: 'v', degraded: false, at: 0, items: [], reasonContext: { at: 0, location: null, pastHosts: new Set<string>(), hasHistory: false } };
+describeListStoreContract('MemoryListStore', async (ttlMs) => ({ store: new MemoryListStore({ ttlMs }), close: async () => undefined }));
+describeAttributionStoreContract('MemoryAttributionStore', async (ttlMs) => ({ store: new MemoryAttributionStore({ ttlMs }), close: async () => undefined }));
 
-  it('resolves a cursor for its user only', () => {
-    const c = new ListCache();
-    c.put(list);
-    expect(c.resolve(encodeCursor('r1.v', 20), 'u1')).toEqual({ list, offset: 20 });
-    expect(code(() => c.resolve(encodeCursor('r1.v', 20), 'u2'))).toBe('INVALID_INPUT query.cursor');
-    expect(code(() => c.resolve(encodeCursor('gone.v', 0), 'u1'))).toBe('NOT_FOUND query.cursor');
+describe('ranked lists as JSON (for the Redis list store)', () => {
+  it('round-trips a list with its pastHosts Set', () => {
+    const list = sampleList();
+    const json = serializeRankedList(list);
+    expect(JSON.parse(json).reasonContext.pastHosts).toEqual(['h1', 'h2']);
+    const back = parseRankedList(json);
+    expect(back).toEqual(list);
+    expect(back.reasonContext.pastHosts).toBeInstanceOf(Set);
+  });
+
+  it('refuses text that is not a stored list (INTERNAL: it is our own state, corrupted)', () => {
+    const json = JSON.parse(serializeRankedList(sampleList())) as Record<string, unknown>;
+    expect(code(() => parseRankedList('{oops'))).toBe('INTERNAL');
+    expect(code(() => parseRankedList(JSON.stringify({ ...json, v: 2 })))).toBe('INTERNAL');
+    expect(code(() => parseRankedList(JSON.stringify({ ...json, items: [{ eventId: 'e1', score: 0.5, sources: ['psychic'], friendsRegistered: 0, registrations7d: 0 }] })))).toBe('INTERNAL');
   });
 });
 

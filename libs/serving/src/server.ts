@@ -42,6 +42,8 @@ export interface ServerOptions {
   registerDashboard?: (app: FastifyInstance, hooks: DashboardHooks) => void | Promise<void>;
   /** Serve /openapi.json and the /docs page. Default true. */
   docs?: boolean;
+  /** This process's replica id, sent on every response as `x-evrec-replica` (which replica served). Default none (no header). */
+  replicaId?: string;
 }
 
 declare module 'fastify' {
@@ -137,7 +139,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     }
   };
 
-  app.addHook('onRequest', async (req) => {
+  const replicaId = options.replicaId;
+  app.addHook('onRequest', async (req, reply) => {
+    if (replicaId !== undefined) reply.header('x-evrec-replica', replicaId);
     const access = req.routeOptions.config?.access ?? 'public';
     if (access === 'write' || (access === 'read' && api.apiKeyOnReads)) checkKey(req);
   });

@@ -1,7 +1,10 @@
+import cluster from 'node:cluster';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { EvrecError, createLogger, loadConfig, throttledStderrProgress } from '@evrec/core';
+import { EvrecError, createLogger, loadConfig, throttledStderrProgress, type Config } from '@evrec/core';
 import { openJobQueues, registerJobsDashboard } from '@evrec/jobs';
-import { startServing, type ClockChoice, type ServingHandle } from '@evrec/serving';
+import { ReplicaSupervisor, announceReplicaListening, replicaIndex, startServing, type ClockChoice, type ServingHandle } from '@evrec/serving';
+import { DEFAULT_KEY_PREFIX } from '@evrec/store';
 import { positiveIntFlag } from './build-index.ts';
 import { parseTime } from './materialize.ts';
 
@@ -16,6 +19,8 @@ interface ServeFlags {
   pollMs?: string;
   /** false with --no-scoring-thread. */
   scoringThread?: boolean;
+  replicas?: string;
+  keyPrefix: string;
 }
 
 function clockFlag(value: string): ClockChoice {
@@ -64,7 +69,10 @@ export function register(program: Command): void {
     .option('--materialize', 'with REDIS_URL: also materialise --data into Redis (idempotent)')
     .option('--poll-ms <n>', 'check the current bundle pointer this often besides fs.watch (default 5000)')
     .option('--no-scoring-thread', 'run the ranker on the serving thread instead of a worker thread beside it (default: a worker thread; env EVREC_SCORING_THREAD=0)')
+    .option('--replicas <n>', 'API processes on this host sharing the port (node:cluster; a dead one is restarted); more than 1 needs REDIS_URL, through which they share cursors, attribution and catalogue changes (default 1: one process, no cluster)')
+    .option('--key-prefix <prefix>', 'with REDIS_URL: key prefix of the store (as `evrec materialize --key-prefix`); the replicas\' shared state lives under <prefix>serving:', DEFAULT_KEY_PREFIX)
     .action(async (flags: ServeFlags) => {
+      const replicas = positiveIntFlag(flags.replicas, 'replicas') ?? 1;
       const overrides: Record<string, unknown> = {};
       const api: Record<string, unknown> = {};
       if (flags.artifacts !== undefined) overrides.artifactsDir = flags.artifacts;
@@ -77,6 +85,8 @@ export function register(program: Command): void {
       if (flags.scoringThread === false) api.scoringThread = false;
       overrides.api = api;
       const config = loadConfig({ overrides });
+      if (replicas > 1 && cluster.isPrimary) return superviseReplicas(config, replicas);
+      const index = replicaIndex();
       const dataDir = flags.data ?? (config.redisUrl === undefined ? config.dataDir : process.env.EVREC_DATA);
       const logger = createLogger({ level: config.logLevel, name: 'evrec.api' });
       // With Redis there are BullMQ queues to watch: mount bull-board at /admin/queues behind the API key.
@@ -84,6 +94,8 @@ export function register(program: Command): void {
       const h = await startServing({
         config,
         dataDir,
+        redisKeyPrefix: flags.keyPrefix,
+        replica: index === undefined ? undefined : { id: `${hostname()}-r${index}-${process.pid}` },
         materializeIntoRedis: flags.materialize === true,
         memoryLogPath: flags.log,
         clock: clockFlag(flags.clock),
@@ -101,16 +113,54 @@ export function register(program: Command): void {
               },
       });
       const address = await h.listen();
-      process.stdout.write((await banner(h, address, config.api.apiKey)) + '\n');
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          logger.info({ signal }, 'shutting down');
-          resolve();
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
-      await h.close();
-      await Promise.all(queues.map((q) => q.close()));
+      // One banner per start: a replica set's first replica prints it, the primary adds the summary.
+      if (index === undefined || index === 1) process.stdout.write((await banner(h, address, config.api.apiKey)) + '\n');
+      announceReplicaListening({ url: address, replicaId: h.replicaId });
+      try {
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string): void => {
+            logger.info({ signal, replicaId: h.replicaId }, 'shutting down');
+            resolve();
+          };
+          // A replica may get a signal twice (the terminal's and the primary's): ignore the repeat.
+          const on = index === undefined ? process.once.bind(process) : process.on.bind(process);
+          on('SIGINT', () => stop('SIGINT'));
+          on('SIGTERM', () => stop('SIGTERM'));
+        });
+        await h.close();
+        await Promise.all(queues.map((q) => q.close()));
+      } finally {
+        // A replica's IPC channel to the primary would keep it alive after the server closed.
+        if (index !== undefined) cluster.worker?.disconnect();
+      }
     });
+}
+
+/**
+ * `--replicas N` in the cluster primary: N replicas of this same command (each a worker process
+ * running the API on the shared port), restarted when they die, stopped by SIGINT/SIGTERM.
+ */
+async function superviseReplicas(config: Config, replicas: number): Promise<void> {
+  if (config.redisUrl === undefined) {
+    throw new EvrecError('CONFIG', `--replicas ${replicas} needs REDIS_URL: replicas share the store, cursors, attribution and catalogue changes through Redis (set REDIS_URL, or use --replicas 1)`, { field: 'replicas' });
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'evrec.replicas' });
+  const supervisor = ReplicaSupervisor.start({ replicas, logger });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stopping every replica');
+    void supervisor.stop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    supervisor.ready.then(
+      (up) => process.stdout.write(`evrec API: ${up.length} replicas on ${up[0].url} (pids ${up.map((r) => r.pid).join(', ')}); the x-evrec-replica header names the one that answered; SIGINT/SIGTERM stops them all\n`),
+      () => undefined,
+    );
+    await supervisor.stopped;
+    if (supervisor.failure !== undefined) throw supervisor.failure;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
