@@ -7,7 +7,7 @@
  * the middle (the server must swap it in with zero failed requests).
  *
  *   npx tsx tools/bench/src/api-load.bench.ts [--events 100000] [--users 100000] [--duration 20]
- *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64] [--rates 25,50] [--cpu-prof DIR] [--server-flags "--trace-gc"]
+ *       [--connections 8] [--rate R] [--swap] [--swap-duration 60] [--work DIR] [--rebuild] [--build-only] [--no-scoring-thread] [--semi-space-mb 64] [--rates 25,50] [--cpu-prof DIR] [--server-flags=--trace-gc] [--replicas N] [--store memory|redis]
  *
  * The world and bundle are built once per size under --work (default tmp/bench-api/<events>x<users>)
  * and reused. The models are trained on the small synthetic world of @evrec/data with the default
@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -81,6 +81,15 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** Extra node flags for the server, space-separated (e.g. "--trace-gc"); its stdout is then copied to stderr. */
     'server-flags': { type: 'string' },
+    /**
+     * Serve with this many processes (`evrec serve --replicas N`, node:cluster). More than 1 needs the
+     * Redis store: the world is then materialised into Redis first (`evrec materialize --reset`
+     * under a bench key prefix) and every replica reads it there.
+     */
+    replicas: { type: 'string', default: '1' },
+    /** Feature store of the server: memory (embedded, materialised at start) or redis. Default memory (redis with --replicas > 1). */
+    store: { type: 'string' },
+    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     port: { type: 'string', default: '18480' },
     seed: { type: 'string', default: '42' },
   },
@@ -95,6 +104,12 @@ const RATE = args.rate === undefined ? undefined : Number(args.rate);
 const DURATION = Number(args.swap ? args['swap-duration'] : args.duration);
 const PORT = Number(args.port);
 const SEMI_SPACE_MB = Number(args['semi-space-mb']);
+const REPLICAS = Number(args.replicas);
+if (!(Number.isInteger(REPLICAS) && REPLICAS >= 1)) throw new Error(`--replicas: a positive integer, got ${args.replicas}`);
+const STORE = args.store ?? (REPLICAS > 1 ? 'redis' : 'memory');
+if (STORE !== 'memory' && STORE !== 'redis') throw new Error(`--store: memory or redis, got ${STORE}`);
+if (REPLICAS > 1 && STORE !== 'redis') throw new Error('--replicas > 1 needs --store redis');
+const REDIS_URL = args['redis-url'] ?? 'redis://127.0.0.1:6379';
 const WORK = resolve(args.work ?? join('tmp', 'bench-api', `${N_EVENTS}x${N_USERS}`));
 const DATA = join(WORK, 'world');
 const ARTIFACTS = join(WORK, 'artifacts');
@@ -273,8 +288,9 @@ async function startServer(at: number): Promise<{ proc: ChildProcess; url: strin
   // --cpu-prof is refused in NODE_OPTIONS, so it goes on the command line.
   const profile = args['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`];
   const flags = (args['server-flags'] ?? '').split(' ').filter((f) => f !== '');
-  const proc = spawn(process.execPath, [...profile, ...flags, 'apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000'], {
-    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: [`--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}`, ...(SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : [])].join(' ') },
+  const redis = STORE === 'redis' ? ['--key-prefix', redisKeyPrefix(), '--replicas', String(REPLICAS)] : [];
+  const proc = spawn(process.execPath, [...profile, ...flags, 'apps/cli/bin/evrec.mjs', 'serve', '--data', DATA, '--artifacts', ARTIFACTS, '--port', String(PORT), '--host', '127.0.0.1', '--clock', String(at), '--poll-ms', '1000', ...redis], {
+    env: { ...process.env, EVREC_LOG_LEVEL: 'warn', REDIS_URL: STORE === 'redis' ? REDIS_URL : '', EVREC_API_KEY: '', EVREC_SCORING_THREAD: args['no-scoring-thread'] ? '0' : '1', NODE_OPTIONS: [`--max-old-space-size=${Math.floor(totalmem() / 1024 / 1024 / 2)}`, ...(SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : [])].join(' ') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
@@ -283,12 +299,26 @@ async function startServer(at: number): Promise<{ proc: ChildProcess; url: strin
     proc.stdout?.on('data', (d: Buffer) => {
       if (flags.length > 0) process.stderr.write(d);
       out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      // Several replicas: the cluster primary says when all of them listen.
+      const m = (REPLICAS > 1 ? /replicas on (http:\/\/\S+)/ : /listening on (http:\/\/\S+)/).exec(out);
       if (m !== null) resolveUrl(m[1]);
     });
     proc.once('exit', (code) => reject(new Error(`evrec serve exited with ${code}`)));
   });
   return { proc, url, startSeconds: (performance.now() - t0) / 1000 };
+}
+
+function redisKeyPrefix(): string {
+  return `evrec-bench:${N_EVENTS}x${N_USERS}:`;
+}
+
+/** Loads the world into Redis under the bench prefix (everything under it deleted first). */
+async function materializeIntoRedis(): Promise<number> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['apps/cli/bin/evrec.mjs', 'materialize', '--data', DATA, '--redis', REDIS_URL, '--key-prefix', redisKeyPrefix(), '--reset'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, EVREC_LOG_LEVEL: 'warn' } });
+  const code = await new Promise<number | null>((r) => proc.once('exit', r));
+  if (code !== 0) throw new Error(`evrec materialize exited with ${code}`);
+  return (performance.now() - t0) / 1000;
 }
 
 type Histograms = Map<string, { buckets: Array<[number, number]>; sum: number; count: number }>;
@@ -369,14 +399,22 @@ if (args['build-only']) {
   process.exit(0);
 }
 const T = ready.at + MS_PER_HOUR;
+const materializeSeconds = STORE === 'redis' ? await materializeIntoRedis() : undefined;
+if (materializeSeconds !== undefined) log(`world materialised into Redis (${redisKeyPrefix()}) in ${materializeSeconds.toFixed(1)} s`);
 const server = await startServer(ready.at);
 log(`server up at ${server.url} in ${server.startSeconds.toFixed(1)} s`);
 // Steady state is measured: the server hashes every upcoming event's text in the background first.
 const warmStarted = performance.now();
+// Each replica warms its own cache and a request reaches any of them: wait for warm answers in a row.
+let warmInARow = 0;
 for (;;) {
   const b = (await (await fetch(`${server.url}/v1/bundle`)).json()) as { textCache?: { entries: number; warmUp: { done: number; total: number; finished: boolean } } };
   const w = b.textCache?.warmUp;
-  if (w === undefined || w.finished) break;
+  if (w === undefined || w.finished) {
+    if (++warmInARow >= 3 * REPLICAS) break;
+    continue;
+  }
+  warmInARow = 0;
   progress({ stage: 'server.text-cache', done: w.done, total: w.total });
   if (performance.now() - warmStarted > 20 * 60_000) {
     log('text cache still warming after 20 min: measuring anyway');
@@ -405,6 +443,12 @@ interface Phase {
   candidates: StageRow[];
   /** The server's garbage collections during the phase, by kind (prom-client's nodejs_gc_duration_seconds). */
   gc: Array<{ kind: string; count: number; totalMs: number; meanMs: number }>;
+  /**
+   * CPU time during the phase (Linux /proc; null elsewhere), ms per completed request: the server's
+   * process tree (every replica, the scoring threads, the GC threads), Redis when it is the store,
+   * and the machine's busy share of its cores. What the throughput target costs in cores.
+   */
+  cpu: { serverMsPerRequest: number | null; redisMsPerRequest: number | null; machineBusy: number | null };
   swap?: { from: string; to: string; publishSeconds: number; visibleAfterSeconds: number | null; serverLoad?: unknown };
 }
 
@@ -445,21 +489,78 @@ async function pacedLoad(rate: number, seconds: number): Promise<AutocannonResul
   };
 }
 
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime (s) of `pid` and every process below it, and of processes named `comm`; null without /proc. */
+async function cpuSeconds(rootPid: number | undefined, comm: string): Promise<{ tree: number; named: number } | null> {
+  if (!existsSync('/proc/self/stat')) return null;
+  const stats: Array<{ pid: number; ppid: number; comm: string; ticks: number }> = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const text = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const close = text.lastIndexOf(')');
+    if (close < 0) continue;
+    // Fields after "(comm)": state ppid … utime (14th field overall) stime (15th).
+    const rest = text.slice(close + 2).split(' ');
+    stats.push({ pid: Number(entry), ppid: Number(rest[1]), comm: text.slice(text.indexOf('(') + 1, close), ticks: Number(rest[11]) + Number(rest[12]) });
+  }
+  const inTree = new Set<number>(rootPid === undefined ? [] : [rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of stats) {
+      if (inTree.has(p.pid) || !inTree.has(p.ppid)) continue;
+      inTree.add(p.pid);
+      grew = true;
+    }
+  }
+  let tree = 0;
+  let named = 0;
+  for (const p of stats) {
+    if (inTree.has(p.pid)) tree += p.ticks;
+    if (p.comm === comm) named += p.ticks;
+  }
+  return { tree: tree / CLOCK_TICKS_PER_SECOND, named: named / CLOCK_TICKS_PER_SECOND };
+}
+
+/** Busy and total jiffies of the whole machine (/proc/stat), null elsewhere. */
+async function machineJiffies(): Promise<{ busy: number; total: number } | null> {
+  const text = await readFile('/proc/stat', 'utf8').catch(() => null);
+  const cpu = text?.split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  if (cpu === undefined) return null;
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busy: total - cpu[3] - (cpu[4] ?? 0), total };
+}
+
 async function phase(name: string, seconds: number, connections: number, during?: () => Promise<Phase['swap']>, rate?: number, paced = false): Promise<Phase> {
   const before = await histograms(server.url, 'evrec_stage_duration_seconds', 'stage');
   const candBefore = await histograms(server.url, 'evrec_candidates', 'source');
   const gcBefore = await histograms(server.url, 'evrec_nodejs_gc_duration_seconds', 'kind');
+  const cpuBefore = await cpuSeconds(server.proc.pid, 'redis-server');
+  const jiffiesBefore = await machineJiffies();
   const running =
     paced && rate !== undefined
       ? pacedLoad(rate, seconds)
       : autocannon({ url: server.url, connections, duration: seconds, requests: [request], timeout: 10, ...(rate === undefined ? {} : { overallRate: rate }) });
   const swap = during === undefined ? undefined : await during();
   const r = await running;
-  const stages = stageRows(diff(await histograms(server.url, 'evrec_stage_duration_seconds', 'stage'), before));
-  const candidates = stageRows(diff(await histograms(server.url, 'evrec_candidates', 'source'), candBefore), 1);
-  const gc = [...diff(await histograms(server.url, 'evrec_nodejs_gc_duration_seconds', 'kind'), gcBefore).entries()]
-    .filter(([, h]) => h.count > 0)
-    .map(([kind, h]) => ({ kind, count: h.count, totalMs: h.sum * 1000, meanMs: (h.sum * 1000) / h.count }));
+  const cpuAfter = await cpuSeconds(server.proc.pid, 'redis-server');
+  const jiffiesAfter = await machineJiffies();
+  const perRequest = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined || r.requests.total === 0 ? null : ((b - a) * 1000) / r.requests.total);
+  const cpu: Phase['cpu'] = {
+    serverMsPerRequest: perRequest(cpuBefore?.tree, cpuAfter?.tree),
+    redisMsPerRequest: STORE === 'redis' ? perRequest(cpuBefore?.named, cpuAfter?.named) : null,
+    machineBusy: jiffiesBefore === null || jiffiesAfter === null ? null : (jiffiesAfter.busy - jiffiesBefore.busy) / Math.max(1, jiffiesAfter.total - jiffiesBefore.total),
+  };
+  // /metrics is per process: with replicas two scrapes may reach different ones, so their
+  // differences mean nothing (the CPU figures above cover every replica).
+  const perProcess = REPLICAS === 1;
+  const stages = perProcess ? stageRows(diff(await histograms(server.url, 'evrec_stage_duration_seconds', 'stage'), before)) : [];
+  const candidates = perProcess ? stageRows(diff(await histograms(server.url, 'evrec_candidates', 'source'), candBefore), 1) : [];
+  const gc = perProcess
+    ? [...diff(await histograms(server.url, 'evrec_nodejs_gc_duration_seconds', 'kind'), gcBefore).entries()]
+        .filter(([, h]) => h.count > 0)
+        .map(([kind, h]) => ({ kind, count: h.count, totalMs: h.sum * 1000, meanMs: (h.sum * 1000) / h.count }))
+    : [];
   return {
     name,
     seconds,
@@ -471,6 +572,7 @@ async function phase(name: string, seconds: number, connections: number, during?
     stages,
     candidates,
     gc,
+    cpu,
     swap,
   };
 }
@@ -522,7 +624,7 @@ try {
 // ───────────────────────────── report ─────────────────────────────
 
 const f = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : '-');
-console.log(`api-load: ${N_EVENTS.toLocaleString('en-US')} events, ${N_USERS.toLocaleString('en-US')} users, GET recommendations (limit 20) as of ${new Date(T).toISOString()}, ranker on ${args['no-scoring-thread'] ? 'the serving thread' : 'a scoring thread'}; ${cpus().length} cpus (server, autocannon and the OS share them)`);
+console.log(`api-load: ${N_EVENTS.toLocaleString('en-US')} events, ${N_USERS.toLocaleString('en-US')} users, GET recommendations (limit 20) as of ${new Date(T).toISOString()}, ranker on ${args['no-scoring-thread'] ? 'the serving thread' : 'a scoring thread'}, ${STORE} store, ${REPLICAS} ${REPLICAS === 1 ? 'process' : 'replica processes (per-process server stages and GC not shown)'}; ${cpus().length} cpus (server, autocannon${STORE === 'redis' ? ', Redis' : ''} and the OS share them)`);
 for (const p of phases) {
   const failed = p.failed.non2xx + p.failed.errors + p.failed.timeouts;
   console.log(`\n${p.name}: ${f(p.requestsPerSecond)} req/s, client latency p50 ${f(p.latencyMs.p50)} ms, p90 ${f(p.latencyMs.p90)} ms, p99 ${f(p.latencyMs.p99)} ms, max ${f(p.latencyMs.max)} ms; failed ${failed} (non-2xx ${p.failed.non2xx}, errors ${p.failed.errors}, timeouts ${p.failed.timeouts})`);
@@ -532,6 +634,7 @@ for (const p of phases) {
   }
   const cand = p.candidates.map((c) => `${c.stage} ${f(c.meanMs, 0)}`).join(', ');
   console.log(`  candidates per request (mean): ${cand}`);
+  console.log(`  CPU per request: server ${f(p.cpu.serverMsPerRequest ?? NaN)} ms${p.cpu.redisMsPerRequest === null ? '' : `, Redis ${f(p.cpu.redisMsPerRequest)} ms`}; machine busy ${p.cpu.machineBusy === null ? '-' : `${(100 * p.cpu.machineBusy).toFixed(0)}%`} of ${cpus().length} cores`);
   console.log(`  server GC: ${p.gc.map((g) => `${g.kind} ${g.count}× (${f(g.totalMs, 0)} ms, mean ${f(g.meanMs, 1)} ms)`).join(', ') || 'none'}`);
   console.log(`  ${'server stage'.padEnd(20)} ${'mean ms'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
   for (const s of p.stages.sort((a, b) => b.meanMs - a.meanMs)) console.log(`  ${s.stage.padEnd(20)} ${f(s.meanMs, 2).padStart(8)} ${f(s.p50Ms, 2).padStart(8)} ${f(s.p99Ms, 2).padStart(8)}`);
@@ -544,8 +647,8 @@ const previous = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as
 const run = {
   at: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
-  params: { events: N_EVENTS, users: N_USERS, interactionsPerUser: PER_USER, friendsPerUser: FRIENDS, connections: CONNECTIONS, rate: RATE ?? null, durationSeconds: DURATION, swap: args.swap, limit: 20, scoringThread: !args['no-scoring-thread'], semiSpaceMb: SEMI_SPACE_MB },
-  build: { seconds: ready.buildSeconds, serverStartSeconds: server.startSeconds, textCacheWarmSeconds },
+  params: { events: N_EVENTS, users: N_USERS, interactionsPerUser: PER_USER, friendsPerUser: FRIENDS, connections: CONNECTIONS, rate: RATE ?? null, durationSeconds: DURATION, swap: args.swap, limit: 20, scoringThread: !args['no-scoring-thread'], semiSpaceMb: SEMI_SPACE_MB, store: STORE, replicas: REPLICAS },
+  build: { seconds: ready.buildSeconds, materializeSeconds: materializeSeconds ?? null, serverStartSeconds: server.startSeconds, textCacheWarmSeconds },
   phases,
   totalSeconds: (performance.now() - started) / 1000,
 };
