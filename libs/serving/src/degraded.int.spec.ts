@@ -4,7 +4,7 @@
  * `degraded: true` and counted in /metrics; readiness reports the store; writes fail with 503.
  * Two real outages: the embedded store closed, and the connection to Redis cut mid-run.
  */
-import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { startProxy } from './tcp-proxy.fixture.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MS_PER_HOUR } from '@evrec/core';
 import { RedisFeatureStore } from '@evrec/store';
@@ -81,7 +81,7 @@ describe('degraded mode', () => {
       h = await startTestServing(world, { store, materializeIntoRedis: true });
       expect(h.store.kind).toBe('redis');
       const { userId } = await knownUserList(h);
-      proxy.cut();
+      proxy.close();
 
       const t0 = performance.now();
       const r = await h.app.inject({ method: 'GET', url: `/v1/users/${userId}/recommendations?at=${T}&limit=10` });
@@ -95,35 +95,10 @@ describe('degraded mode', () => {
     } finally {
       await h?.close();
       await store.close();
-      proxy.cut();
+      proxy.close();
       const cleanup = await RedisFeatureStore.connect({ url: 'redis://127.0.0.1:6379', keyPrefix });
       await cleanup.clear();
       await cleanup.close();
     }
   });
 });
-
-/** A TCP proxy to 127.0.0.1:`target`; `cut()` stops listening and drops every connection. */
-async function startProxy(target: number): Promise<{ port: number; cut: () => void }> {
-  const sockets = new Set<Socket>();
-  const server = createNetServer((client) => {
-    const upstream = connect(target, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const a = server.address();
-  return {
-    port: typeof a === 'object' && a !== null ? a.port : 0,
-    cut: () => {
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-  };
-}

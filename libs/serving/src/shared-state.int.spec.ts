@@ -5,7 +5,7 @@
  * (own entries skipped, malformed entries skipped, reconnects lose nothing, concurrent changes to
  * one event converge).
  */
-import { connect, createServer as createNetServer, type Socket } from 'node:net';
+import { startProxy } from './tcp-proxy.fixture.ts';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Event } from '@evrec/core';
@@ -184,37 +184,3 @@ describe('catalogue change feed', () => {
     });
   });
 });
-
-/** A TCP proxy to 127.0.0.1:`target`: `drop()` cuts every connection, `refuse(true)` cuts new ones at once. */
-async function startProxy(target: number): Promise<{ port: number; drop: () => void; refuse: (on: boolean) => void; close: () => void }> {
-  const sockets = new Set<Socket>();
-  let refusing = false;
-  const server = createNetServer((client) => {
-    if (refusing) return void client.destroy();
-    const upstream = connect(target, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const a = server.address();
-  const drop = (): void => {
-    for (const s of sockets) s.destroy();
-  };
-  return {
-    port: typeof a === 'object' && a !== null ? a.port : 0,
-    drop,
-    refuse: (on) => void (refusing = on),
-    close: () => {
-      server.close();
-      drop();
-    },
-  };
-}
