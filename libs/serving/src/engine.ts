@@ -203,8 +203,10 @@ export class ServingEngine {
         // A slow store must not stack ticks up.
         if (running) return;
         running = true;
+        // The store itself, not the request path's deadline reader: a slice of a few thousand
+        // events may take longer than a request may wait, and nobody waits on it.
         this.bundles
-          .withBundle((b) => rolling.tick(b.catalog, this.reader, this.clock()))
+          .withBundle((b) => rolling.tick(b.catalog, this.store, this.clock()))
           .catch((e: unknown) => this.options.logger?.warn({ error: (e as Error).message }, 'popularity refresh failed; keeping the last counters'))
           .finally(() => (running = false));
       }, rolling.tickMs);
