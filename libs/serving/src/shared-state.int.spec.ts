@@ -35,9 +35,11 @@ async function client(url = REDIS_URL): Promise<Redis> {
 
 afterAll(async () => {
   const c = await connectServingRedis({ url: REDIS_URL });
-  for (const p of prefixes) {
-    for await (const keys of c.scanStream({ match: `${p}*`, count: 1000 }) as AsyncIterable<string[]>) if (keys.length > 0) await c.del(...keys);
-  }
+  // One SCAN for every prefix of this run: each SCAN walks the whole keyspace, which another
+  // user's data may make large.
+  const run = `evrec-test-shared-${process.pid}-`;
+  if (prefixes.some((p) => !p.startsWith(run))) throw new Error('a test prefix outside this run');
+  for await (const keys of c.scanStream({ match: `${run}*`, count: 10_000 }) as AsyncIterable<string[]>) if (keys.length > 0) await c.del(...keys);
   c.disconnect();
   for (const x of clients) x.disconnect();
 });

@@ -400,7 +400,11 @@ if (args['build-only']) {
 }
 const T = ready.at + MS_PER_HOUR;
 const materializeSeconds = STORE === 'redis' ? await materializeIntoRedis() : undefined;
-if (materializeSeconds !== undefined) log(`world materialised into Redis (${redisKeyPrefix()}) in ${materializeSeconds.toFixed(1)} s`);
+if (materializeSeconds !== undefined) {
+  log(`world materialised into Redis (${redisKeyPrefix()}) in ${materializeSeconds.toFixed(1)} s`);
+  // It stays there (the next run resets it); 1M users take ~4 GB and make every keyspace SCAN slow.
+  log(`when done: redis-cli --scan --pattern '${redisKeyPrefix()}*' | xargs -r -n 1000 redis-cli unlink   (or FLUSHALL on a Redis of your own)`);
+}
 const server = await startServer(ready.at);
 log(`server up at ${server.url} in ${server.startSeconds.toFixed(1)} s`);
 // Steady state is measured: the server hashes every upcoming event's text in the background first.
