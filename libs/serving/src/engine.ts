@@ -24,7 +24,7 @@ import { DEFAULT_LIMIT, type RankBody, type RecommendationsQuery } from './input
 import { ServingMetrics } from './metrics.ts';
 import { dedupeListings, diversify, reasonsFor, type DiversityOptions, type Reason, type ReasonOptions, type ScoredItem } from './post-process.ts';
 import { MemoryListStore, encodeCursor, newRecommendationId, resolveCursor, type ListCacheOptions, type ListItem, type RankedList, type RecommendationListStore } from './recommendation-lists.ts';
-import { isIndexable, withDeadline, type ServingBundle } from './serving-bundle.ts';
+import { withDeadline, type ServingBundle } from './serving-bundle.ts';
 import { RollingStatsRefresh } from './stats-refresh.ts';
 import { TtlCache } from './ttl-cache.ts';
 
@@ -217,16 +217,6 @@ export class ServingEngine {
   stop(): void {
     clearInterval(this.statsTimer);
     this.statsTimer = undefined;
-  }
-
-  /** Re-reads every upcoming event's counters from the store into the serving catalogue. */
-  async refreshStats(): Promise<number> {
-    const at = this.clock();
-    return this.bundles.withBundle(async (b) => {
-      const ids: string[] = [];
-      for (const e of b.catalog.values()) if (isIndexable(e, at)) ids.push(e.id);
-      return refreshCatalogStats(b.catalog, this.store, { at, ids });
-    });
   }
 
   // ───────────────────────────── recommendations ─────────────────────────────
