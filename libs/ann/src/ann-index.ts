@@ -239,10 +239,8 @@ export class AnnIndex {
 
   /** The stored (normalised) vector of `id`, a copy; undefined when absent or removed. */
   getVector(id: string): Float32Array | undefined {
-    const l = this.labelFor(id);
-    if (l === undefined) return undefined;
-    const d = this.params.dims;
-    return this.vectors.slice(l * d, (l + 1) * d);
+    const out = new Float32Array(this.params.dims);
+    return this.copyVector(id, out) ? out : undefined;
   }
 
   /**

@@ -47,6 +47,13 @@ export async function connectServingRedis(options: ConnectServingRedisOptions): 
   return client;
 }
 
+/** A key TTL option (`PX`/`PEXPIRE` take whole milliseconds), or its default. */
+function keyTtlMs(ttlMs: number | undefined, fallback: number): number {
+  const ms = ttlMs ?? fallback;
+  if (!Number.isInteger(ms) || ms < 1) throw new EvrecError('INVALID_INPUT', `ttlMs: must be a positive integer, got ${ms}`, { field: 'ttlMs' });
+  return ms;
+}
+
 export interface RedisListStoreOptions {
   /** A connected client; the caller owns (and closes) it. */
   redis: Redis;
@@ -61,8 +68,7 @@ export class RedisListStore implements RecommendationListStore {
   private readonly ttlMs: number;
 
   constructor(private readonly options: RedisListStoreOptions) {
-    this.ttlMs = options.ttlMs ?? DEFAULT_LIST_TTL_MS;
-    if (!Number.isInteger(this.ttlMs) || this.ttlMs < 1) throw new EvrecError('INVALID_INPUT', `ttlMs: must be a positive integer, got ${this.ttlMs}`, { field: 'ttlMs' });
+    this.ttlMs = keyTtlMs(options.ttlMs, DEFAULT_LIST_TTL_MS);
   }
 
   async put(list: RankedList): Promise<void> {
@@ -105,8 +111,7 @@ export class RedisAttributionStore implements AttributionStore {
   private readonly ttlMs: number;
 
   constructor(private readonly options: RedisAttributionStoreOptions) {
-    this.ttlMs = options.ttlMs ?? DEFAULT_ATTRIBUTION_TTL_MS;
-    if (!Number.isInteger(this.ttlMs) || this.ttlMs < 1) throw new EvrecError('INVALID_INPUT', `ttlMs: must be a positive integer, got ${this.ttlMs}`, { field: 'ttlMs' });
+    this.ttlMs = keyTtlMs(options.ttlMs, DEFAULT_ATTRIBUTION_TTL_MS);
   }
 
   async add(deltas: ReadonlyMap<string, AttributionDelta>): Promise<void> {
